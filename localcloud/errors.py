@@ -1,0 +1,36 @@
+"""Errors the local cloud raises. Each says what was wrong and where."""
+
+from __future__ import annotations
+
+
+class LocalCloudError(Exception):
+    """Base class for every error the local cloud raises itself."""
+
+
+class TemplateError(LocalCloudError):
+    """The template (or samconfig.toml) cannot be stood up as written."""
+
+
+class UnknownResourceError(LocalCloudError, KeyError):
+    """A logical id that no deployed stack defines."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else "unknown resource"
+
+
+class MalformedEventError(LocalCloudError, ValueError):
+    """An event that EventBridge (or a function) would reject."""
+
+
+class FunctionError(LocalCloudError):
+    """A function invoked synchronously raised; carries the Lambda error type."""
+
+    def __init__(self, function: str, error_type: str, message: str) -> None:
+        super().__init__(f"{function} failed with {error_type}: {message}")
+        self.function = function
+        self.error_type = error_type
+        self.error_message = message
+
+
+class IdleTimeoutError(LocalCloudError, TimeoutError):
+    """wait_idle() ran out of time while work was still under way."""

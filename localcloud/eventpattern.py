@@ -1,0 +1,777 @@
+"""Amazon EventBridge semantics without AWS: event patterns, envelopes and target input.
+
+Pure standard library. Behaviour follows EventBridge (which runs on AWS's Event Ruler),
+not moto: see the notes at each function for the rules that are easy to get wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import ipaddress
+import json
+import re
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+__all__ = [
+    "InvalidEventPattern",
+    "InvalidTargetInput",
+    "build_envelope",
+    "matches",
+    "scheduled_event",
+    "target_input",
+    "validate_pattern",
+]
+
+
+class InvalidEventPattern(ValueError):
+    """An event pattern that EventBridge's PutRule would reject."""
+
+
+class InvalidTargetInput(ValueError):
+    """A target's Input, InputPath or InputTransformer that cannot produce an input."""
+
+
+# ----------------------------------------------------------------------------- patterns
+
+_OR: Final = "$or"
+_OPERATORS: Final = frozenset(
+    {
+        "prefix",
+        "suffix",
+        "equals-ignore-case",
+        "anything-but",
+        "numeric",
+        "exists",
+        "cidr",
+        "wildcard",
+    }
+)
+_ANYTHING_BUT_OPERATORS: Final = frozenset({"prefix", "suffix", "equals-ignore-case", "wildcard"})
+_NUMERIC_OPERATORS: Final = frozenset({"<", "<=", "=", ">=", ">"})
+# Event Ruler's ComparableNumber: numeric matching only covers +/-5e9 with 6 decimals.
+_NUMERIC_LIMIT: Final = Decimal(5_000_000_000)
+_NUMERIC_DECIMALS: Final = 6
+_MISSING: Final = object()
+
+
+def _fail(message: str) -> InvalidEventPattern:
+    return InvalidEventPattern(f"Event pattern is not valid. Reason: {message}")
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int subclass in Python but never a JSON number.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _decimal(value: int | float) -> Decimal:
+    # repr() gives the shortest text that round-trips, so 0.1 stays 0.1.
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _comparable(value: object, where: str) -> Decimal:
+    """A pattern number as Event Ruler accepts it for numeric/anything-but comparison."""
+    if not _is_number(value):
+        raise _fail(f"Value of {where} must be numeric")
+    assert isinstance(value, int | float)
+    try:
+        number = _decimal(value)
+    except InvalidOperation:
+        raise _fail(f"Value of {where} must be a finite number") from None
+    if not number.is_finite():
+        raise _fail(f"Value of {where} must be a finite number")
+    if abs(number) > _NUMERIC_LIMIT:
+        raise _fail(f"Value of {where} must be between -5000000000 and 5000000000, inclusive")
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > _NUMERIC_DECIMALS:
+        raise _fail(f"Value of {where} has more than 6 decimal places")
+    return number
+
+
+def validate_pattern(pattern: Any) -> None:
+    """Raise InvalidEventPattern unless ``pattern`` is one EventBridge would accept.
+
+    The top-level ``{}`` is accepted (it matches every event); nested empty objects are not.
+    """
+    if not isinstance(pattern, Mapping):
+        raise _fail(f"Filter is not an object (got {type(pattern).__name__})")
+    _validate_object(pattern, path="", inside_or=False)
+
+
+def _validate_object(node: Mapping[str, Any], *, path: str, inside_or: bool) -> None:
+    if not node and path:
+        raise _fail(f"Empty objects are not allowed (at {path!r})")
+    for key, value in node.items():
+        if not isinstance(key, str):
+            raise _fail(f"field names must be strings, got {key!r}")
+        where = f"{path}.{key}" if path else key
+        if key == _OR:
+            _validate_or(value, path=path or "<root>")
+            continue
+        if inside_or and key in _OPERATORS:
+            raise _fail(f"{key} is Ruler reserved fieldName which cannot be used inside $or.")
+        if isinstance(value, Mapping):
+            _validate_object(value, path=where, inside_or=inside_or)
+        elif isinstance(value, list):
+            _validate_leaf(value, where)
+        else:
+            raise _fail(f'"{key}" must be an object or an array (at {where!r})')
+
+
+def _validate_or(value: Any, *, path: str) -> None:
+    if not isinstance(value, list):
+        raise _fail(f"$or must be an array of patterns (at {path!r})")
+    if len(value) < 2:
+        raise _fail(f"There must have at least 2 Objects in $or relationship (at {path!r})")
+    for branch in value:
+        if not isinstance(branch, Mapping):
+            raise _fail(f"Only JSON object is allowed in array of $or relationship (at {path!r})")
+        if not branch:
+            raise _fail(f"Empty objects are not allowed in $or (at {path!r})")
+        _validate_object(branch, path=path, inside_or=True)
+
+
+def _validate_leaf(values: list[Any], where: str) -> None:
+    if not values:
+        raise _fail(f"Empty arrays are not allowed (at {where!r})")
+    for item in values:
+        if isinstance(item, Mapping):
+            _validate_expression(item, where)
+        elif item is None or isinstance(item, str | bool) or _is_number(item):
+            if isinstance(item, float) and not Decimal(repr(item)).is_finite():
+                raise _fail(f"Match value must be a finite number (at {where!r})")
+        else:
+            raise _fail(
+                f"Match value must be String, number, true, false, or null (at {where!r}, "
+                f"got {item!r})"
+            )
+
+
+def _validate_expression(expression: Mapping[str, Any], where: str) -> None:
+    if len(expression) != 1:
+        if not expression:
+            raise _fail(f"Match expression name not found (at {where!r})")
+        raise _fail(f"Only one key allowed in match expression (at {where!r})")
+    ((operator, operand),) = expression.items()
+    at = f" (at {where!r})"
+    if operator in ("prefix", "suffix"):
+        if isinstance(operand, Mapping):
+            if list(operand) != ["equals-ignore-case"]:
+                raise _fail(f"Unsupported {operator} pattern: {', '.join(map(str, operand))}{at}")
+            if not isinstance(operand["equals-ignore-case"], str):
+                raise _fail(f"equals-ignore-case match pattern must be a string{at}")
+        elif not isinstance(operand, str):
+            raise _fail(f"{operator} match pattern must be a string{at}")
+    elif operator == "equals-ignore-case":
+        if not isinstance(operand, str):
+            raise _fail(f"equals-ignore-case match pattern must be a string{at}")
+    elif operator == "wildcard":
+        if not isinstance(operand, str):
+            raise _fail(f"wildcard match pattern must be a string{at}")
+        _validate_wildcard(operand, at)
+    elif operator == "cidr":
+        _validate_cidr(operand, at)
+    elif operator == "exists":
+        if not isinstance(operand, bool):
+            raise _fail(f"exists match pattern must be either true or false.{at}")
+    elif operator == "numeric":
+        _parse_numeric(operand, at)
+    elif operator == "anything-but":
+        _validate_anything_but(operand, at)
+    else:
+        raise _fail(f"Unrecognized match type {operator}{at}")
+
+
+def _validate_wildcard(text: str, at: str) -> None:
+    previous_star = False
+    chars = iter(enumerate(text))
+    for position, char in chars:
+        if char == "\\":
+            escaped = next(chars, None)
+            if escaped is None or escaped[1] not in "*\\":
+                raise _fail(
+                    f"Invalid escape in wildcard at pos {position}: only \\* and \\\\ allowed{at}"
+                )
+            previous_star = False
+        elif char == "*":
+            if previous_star:
+                raise _fail(f"Consecutive wildcard characters at pos {position}{at}")
+            previous_star = True
+        else:
+            previous_star = False
+
+
+def _validate_cidr(operand: Any, at: str) -> None:
+    if not isinstance(operand, str):
+        raise _fail(f"cidr match pattern must be a string{at}")
+    if operand.count("/") != 1:
+        raise _fail(f"Malformed CIDR, one '/' required{at}")
+    try:
+        ipaddress.ip_network(operand, strict=False)
+    except ValueError:
+        raise _fail(f"Malformed CIDR {operand!r}{at}") from None
+
+
+def _validate_anything_but(operand: Any, at: str) -> None:
+    if isinstance(operand, Mapping):
+        if len(operand) != 1:
+            raise _fail(f"Only one key allowed in anything-but expression{at}")
+        ((inner, value),) = operand.items()
+        if inner not in _ANYTHING_BUT_OPERATORS:
+            raise _fail(f"Unsupported anything-but pattern: {inner}{at}")
+        texts = value if isinstance(value, list) else [value]
+        if not texts or not all(isinstance(text, str) for text in texts):
+            raise _fail(
+                f"anything-but/{inner} must be a string or a non-empty array of strings{at}"
+            )
+        for text in texts:
+            if inner in ("prefix", "suffix") and not text:
+                raise _fail(f"Null prefix/suffix not allowed{at}")
+            if inner == "wildcard":
+                _validate_wildcard(text, at)
+        return
+    values = operand if isinstance(operand, list) else [operand]
+    if not isinstance(operand, list) and not (isinstance(operand, str) or _is_number(operand)):
+        raise _fail(f"Value of anything-but must be an array or single string/number value.{at}")
+    if not values:
+        raise _fail(f"Empty arrays are not allowed in anything-but{at}")
+    if all(isinstance(value, str) for value in values):
+        return
+    if all(_is_number(value) for value in values):
+        for value in values:
+            _comparable(value, "anything-but")
+        return
+    if any(not (isinstance(value, str) or _is_number(value)) for value in values):
+        raise _fail(f"Inside anything but list, start|null|boolean is not supported.{at}")
+    raise _fail(
+        f"Inside anything but list, either all values are number or string, "
+        f"mixed type is not supported{at}"
+    )
+
+
+_Bound = tuple[Decimal, bool]  # (limit, inclusive)
+
+
+def _parse_numeric(operand: Any, at: str) -> tuple[_Bound | None, _Bound | None]:
+    """(lower, upper) bounds. Grammar: ``= n`` | ``<[=] n`` | ``>[=] n [<[=] m]``."""
+    if not isinstance(operand, list):
+        raise _fail(f"Value of numeric must be an array.{at}")
+    if len(operand) not in (2, 4):
+        raise _fail(f"numeric needs an operator and a number, or two of each for a range{at}")
+    operators = operand[0::2]
+    for operator in operators:
+        if not isinstance(operator, str) or operator not in _NUMERIC_OPERATORS:
+            raise _fail(f"Unrecognized numeric range operator: {operator!r}{at}")
+    first = operators[0]
+    first_value = _comparable(operand[1], "equals" if first == "=" else first)
+    lower: _Bound | None = None
+    upper: _Bound | None = None
+    if first == "=":
+        lower = upper = (first_value, True)
+    elif first in ("<", "<="):
+        upper = (first_value, first == "<=")
+    else:
+        lower = (first_value, first == ">=")
+    if len(operand) == 4:
+        second = operators[1]
+        if first not in (">", ">="):
+            raise _fail(f"Too many elements in numeric expression{at}")
+        if second not in ("<", "<="):
+            raise _fail(f"Bad numeric range operator: {second}{at}")
+        upper = (_comparable(operand[3], second), second == "<=")
+        if upper[0] <= first_value:
+            raise _fail(f"Bottom must be less than top{at}")
+    return lower, upper
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def matches(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
+    """True if EventBridge would deliver ``event`` to a rule with ``pattern``.
+
+    Raises InvalidEventPattern for a pattern PutRule would reject.
+
+    Arrays of objects are matched array-consistently (Event Ruler's rulesForJSONEvent):
+    the fields one sub-pattern names must all come from the same array element.
+    """
+    validate_pattern(pattern)
+    return any(_match_object(branch, event) for branch in _expand_or(pattern))
+
+
+def _expand_or(node: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Rewrite a pattern into $or-free alternatives, as Event Ruler compiles it."""
+    alternatives: list[dict[str, Any]] = [{}]
+    for key, value in node.items():
+        if key == _OR:
+            branches = [expanded for branch in value for expanded in _expand_or(branch)]
+            alternatives = [_merge(alt, branch) for alt in alternatives for branch in branches]
+        elif isinstance(value, Mapping):
+            subs = _expand_or(value)
+            alternatives = [_merge(alt, {key: sub}) for alt in alternatives for sub in subs]
+        else:
+            alternatives = [_merge(alt, {key: value}) for alt in alternatives]
+    return alternatives
+
+
+def _merge(left: dict[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(left)
+    for key, value in right.items():
+        existing = merged.get(key)
+        if isinstance(existing, dict) and isinstance(value, Mapping):
+            merged[key] = _merge(existing, value)
+        else:
+            merged[key] = value  # Ruler lets the later definition of a path win
+    return merged
+
+
+def _match_object(pattern: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    for key, sub in pattern.items():
+        child = node.get(key, _MISSING)
+        if isinstance(sub, Mapping):
+            # Leaves under a missing/scalar node are missing, which exists:false can still match.
+            objects = list(_objects_in(child)) or [{}]
+            if not any(_match_object(sub, obj) for obj in objects):
+                return False
+        elif not _match_leaf(sub, list(_leaf_values(child))):
+            return False
+    return True
+
+
+def _flatten(value: Any) -> Iterator[Any]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _flatten(item)
+    else:
+        yield value
+
+
+def _objects_in(value: Any) -> Iterator[Mapping[str, Any]]:
+    if value is _MISSING:
+        return
+    for item in _flatten(value):
+        if isinstance(item, Mapping):
+            yield item
+
+
+def _leaf_values(value: Any) -> Iterator[Any]:
+    """Scalars at a path; objects are intermediate nodes, not leaves."""
+    if value is _MISSING:
+        return
+    for item in _flatten(value):
+        if not isinstance(item, Mapping):
+            yield item
+
+
+def _match_leaf(alternatives: list[Any], values: list[Any]) -> bool:
+    if not values:
+        # A missing field (or [] or an object) fails everything except exists:false.
+        return any(_is_exists(alt, False) for alt in alternatives)
+    return any(_match_value(alt, value) for alt in alternatives for value in values)
+
+
+def _is_exists(alternative: Any, wanted: bool) -> bool:
+    return isinstance(alternative, Mapping) and alternative.get("exists", _MISSING) is wanted
+
+
+def _match_value(alternative: Any, value: Any) -> bool:
+    if isinstance(alternative, Mapping):
+        ((operator, operand),) = alternative.items()
+        return _match_operator(operator, operand, value)
+    if alternative is None or isinstance(alternative, bool):
+        return value is alternative
+    if _is_number(alternative):
+        # Event Ruler adds a numeric-equality matcher for numbers, so 300 matches 300.0.
+        return _is_number(value) and value == alternative
+    if isinstance(value, str):
+        return value == alternative or _same_ip(alternative, value)
+    return False
+
+
+def _same_ip(left: str, right: str) -> bool:
+    # Ruler compares string values that are IP addresses as addresses (::1 == 0:0:0:0:0:0:0:1).
+    try:
+        return ipaddress.ip_address(left) == ipaddress.ip_address(right)
+    except ValueError:
+        return False
+
+
+def _match_operator(operator: str, operand: Any, value: Any) -> bool:
+    if operator == "exists":
+        return bool(operand)  # a value is present here; exists:false only matches absence
+    if operator == "anything-but":
+        return _match_anything_but(operand, value)
+    if operator == "numeric":
+        return _match_numeric(operand, value)
+    if not isinstance(value, str):
+        return False  # the remaining matchers only ever match strings
+    if operator in ("prefix", "suffix"):
+        subject: str = value
+        text: str = operand
+        if isinstance(operand, Mapping):
+            text, subject = operand["equals-ignore-case"].lower(), subject.lower()
+        return subject.startswith(text) if operator == "prefix" else subject.endswith(text)
+    if operator == "equals-ignore-case":
+        return bool(value.lower() == operand.lower())
+    if operator == "wildcard":
+        return _wildcard_regex(operand).fullmatch(value) is not None
+    if operator == "cidr":
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        network = ipaddress.ip_network(operand, strict=False)
+        return address.version == network.version and address in network
+    raise _fail(f"Unrecognized match type {operator}")  # unreachable after validation
+
+
+def _match_anything_but(operand: Any, value: Any) -> bool:
+    # Present values of another type are "not in the list", so they match (null included).
+    if isinstance(operand, Mapping):
+        ((inner, texts),) = operand.items()
+        if not isinstance(value, str):
+            return True
+        candidates = texts if isinstance(texts, list) else [texts]
+        return not any(_match_operator(inner, text, value) for text in candidates)
+    excluded = operand if isinstance(operand, list) else [operand]
+    if _is_number(value):
+        return not any(_is_number(item) and item == value for item in excluded)
+    if isinstance(value, str):
+        return value not in excluded
+    return True
+
+
+def _match_numeric(operand: list[Any], value: Any) -> bool:
+    if not _is_number(value):
+        return False  # strings such as "5" and booleans never match numeric
+    try:
+        number = _decimal(value)
+    except InvalidOperation:
+        return False
+    if not number.is_finite() or abs(number) > _NUMERIC_LIMIT:
+        return False  # outside ComparableNumber's range Ruler cannot compare it
+    lower, upper = _parse_numeric(operand, "")
+    if lower is not None:
+        limit, inclusive = lower
+        if number < limit or (number == limit and not inclusive):
+            return False
+    if upper is not None:
+        limit, inclusive = upper
+        if number > limit or (number == limit and not inclusive):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=512)
+def _wildcard_regex(text: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    chars = iter(text)
+    for char in chars:
+        if char == "\\":
+            parts.append(re.escape(next(chars)))
+        elif char == "*":
+            parts.append(".*")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+# ----------------------------------------------------------------------------- envelopes
+
+Timestamp = datetime | str | int | float
+
+
+def _utc(moment: Timestamp | None) -> datetime:
+    if moment is None:
+        return datetime.now(UTC)
+    if isinstance(moment, datetime):
+        parsed = moment
+    elif isinstance(moment, str):
+        try:
+            parsed = datetime.fromisoformat(moment)
+        except ValueError:
+            raise ValueError(f"time {moment!r} is not an ISO-8601 timestamp") from None
+    elif _is_number(moment):
+        parsed = datetime.fromtimestamp(moment, UTC)
+    else:
+        raise TypeError(f"time must be a datetime, ISO-8601 string or epoch seconds: {moment!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # naive times are taken as UTC
+    return parsed.astimezone(UTC)
+
+
+def _iso(moment: Timestamp | None) -> str:
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_envelope(
+    *,
+    source: str,
+    detail_type: str,
+    detail: Mapping[str, Any],
+    account: str,
+    region: str,
+    resources: Sequence[str] | None = None,
+    time: Timestamp | None = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """The event as EventBridge delivers it (field order as AWS prints it)."""
+    if not isinstance(detail, Mapping):
+        raise TypeError(f"detail must be a JSON object, got {type(detail).__name__}")
+    if isinstance(resources, str):
+        raise TypeError("resources must be a list of ARNs, not a single string")
+    return {
+        "version": "0",
+        "id": event_id if event_id is not None else str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": _iso(time),
+        "region": region,
+        "resources": list(resources or []),
+        "detail": copy.deepcopy(dict(detail)),
+    }
+
+
+def scheduled_event(
+    *, rule_arn: str, account: str, region: str, time: Timestamp | None = None
+) -> dict[str, Any]:
+    """The event a schedule rule (rate/cron) sends its targets."""
+    return build_envelope(
+        source="aws.events",
+        detail_type="Scheduled Event",
+        detail={},
+        account=account,
+        region=region,
+        resources=[rule_arn],
+        time=time,
+    )
+
+
+# ----------------------------------------------------------------------------- target input
+
+_WILDCARD: Final = object()
+_Segment = str | int | object
+_PLACEHOLDER: Final = re.compile(r"<([A-Za-z0-9_.\-]+)>")
+_RULE_ARN: Final = "aws.events.rule-arn"
+_RULE_NAME: Final = "aws.events.rule-name"
+_INGESTION_TIME: Final = "aws.events.event.ingestion-time"
+_EVENT: Final = "aws.events.event"
+_EVENT_JSON: Final = "aws.events.event.json"
+_JSON_ONLY: Final = frozenset({_EVENT, _EVENT_JSON})  # documented: only as a JSON field value
+_MAX_PATHS: Final = 100
+
+
+def _parse_path(path: Any, what: str) -> list[_Segment]:
+    """EventBridge's JSONPath subset: $, .name, ['name'], [index], .* and [*]."""
+    if not isinstance(path, str) or not path.startswith("$"):
+        raise InvalidTargetInput(f"{what} must be a JSONPath starting with '$', got {path!r}")
+    segments: list[_Segment] = []
+    position = 1
+    while position < len(path):
+        if path[position] == ".":
+            match = re.compile(r"\*|[^.\[\]\s]+").match(path, position + 1)
+            if match is None:
+                raise InvalidTargetInput(f"{what} {path!r}: empty name at position {position}")
+            segments.append(_WILDCARD if match.group() == "*" else match.group())
+            position = match.end()
+        elif path[position] == "[":
+            match = re.compile(r"\[(?:(\d+)|(\*)|'([^']*)'|\"([^\"]*)\")\]").match(path, position)
+            if match is None:
+                raise InvalidTargetInput(f"{what} {path!r}: bad subscript at position {position}")
+            index, star, single, double = match.groups()
+            if index is not None:
+                segments.append(int(index))
+            elif star is not None:
+                segments.append(_WILDCARD)
+            else:
+                segments.append(single if single is not None else double)
+            position = match.end()
+        else:
+            raise InvalidTargetInput(f"{what} {path!r}: unexpected {path[position]!r}")
+    return segments
+
+
+def _resolve(segments: list[_Segment], document: Any) -> tuple[bool, Any]:
+    """(found, value); a path with a wildcard yields the list of what it reached."""
+    nodes = [document]
+    many = False
+    for segment in segments:
+        reached: list[Any] = []
+        for node in nodes:
+            if segment is _WILDCARD:
+                many = True
+                if isinstance(node, Mapping):
+                    reached.extend(node.values())
+                elif isinstance(node, list):
+                    reached.extend(node)
+            elif isinstance(segment, int):
+                if isinstance(node, list) and segment < len(node):
+                    reached.append(node[segment])
+            elif isinstance(node, Mapping) and segment in node:
+                reached.append(node[segment])
+        nodes = reached
+    if many:
+        return True, nodes
+    return (True, nodes[0]) if nodes else (False, None)
+
+
+def target_input(
+    target: Mapping[str, Any],
+    event: Mapping[str, Any],
+    *,
+    rule_arn: str,
+    rule_name: str,
+    ingestion_time: Timestamp | None = None,
+) -> Any:
+    """What ``target`` (a PutTargets entry) receives for ``event``.
+
+    ``ingestion_time`` feeds <aws.events.event.ingestion-time>; it defaults to the
+    event's own ``time`` (the local bus ingests instantly).
+    """
+    chosen = [
+        key for key in ("Input", "InputPath", "InputTransformer") if target.get(key) is not None
+    ]
+    if len(chosen) > 1:
+        raise InvalidTargetInput(
+            f"Only one of Input, InputPath or InputTransformer may be set; target has {chosen}"
+        )
+    if not chosen:
+        return copy.deepcopy(dict(event))
+    if chosen[0] == "Input":
+        text = target["Input"]
+        if not isinstance(text, str):
+            raise InvalidTargetInput(f"Input must be JSON text, got {type(text).__name__}")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InvalidTargetInput(f"Input is not valid JSON: {error}") from None
+    if chosen[0] == "InputPath":
+        found, value = _resolve(_parse_path(target["InputPath"], "InputPath"), event)
+        return copy.deepcopy(value) if found else None
+    if ingestion_time is None:
+        ingestion_time = event.get("time")
+    reserved = {
+        _RULE_ARN: rule_arn,
+        _RULE_NAME: rule_name,
+        _INGESTION_TIME: _iso(ingestion_time),
+        _EVENT: {key: value for key, value in event.items() if key != "detail"},
+        _EVENT_JSON: dict(event),
+    }
+    return _transform(target["InputTransformer"], event, reserved)
+
+
+def _transform(transformer: Any, event: Mapping[str, Any], reserved: dict[str, Any]) -> Any:
+    if not isinstance(transformer, Mapping):
+        raise InvalidTargetInput("InputTransformer must be an object")
+    template = transformer.get("InputTemplate")
+    if not isinstance(template, str) or not template.strip():
+        raise InvalidTargetInput("InputTransformer.InputTemplate must be a non-empty string")
+    paths = transformer.get("InputPathsMap") or {}
+    if not isinstance(paths, Mapping):
+        raise InvalidTargetInput("InputTransformer.InputPathsMap must be an object")
+    if len(paths) > _MAX_PATHS:
+        raise InvalidTargetInput(f"InputPathsMap has {len(paths)} entries; at most 100 allowed")
+    variables: dict[str, tuple[bool, Any]] = {}
+    for name, path in paths.items():
+        if not isinstance(name, str) or not name or name.lower().startswith("aws."):
+            raise InvalidTargetInput(
+                f"InputPathsMap key {name!r} is invalid: keys are non-empty and may not start "
+                "with 'aws.' (reserved for predefined variables)"
+            )
+        variables[name] = _resolve(_parse_path(path, f"InputPathsMap[{name!r}]"), event)
+    for name, value in reserved.items():
+        variables[name] = (True, value)
+
+    placeholders = list(_placeholders(template))
+    for _, _, name, _ in placeholders:
+        if name not in variables:
+            raise InvalidTargetInput(
+                f"InputTemplate uses <{name}>, which is neither in InputPathsMap nor a "
+                f"predefined variable ({', '.join(sorted(reserved))})"
+            )
+
+    stripped = template.strip()
+    json_mode = stripped[0] in '{["' or _PLACEHOLDER.fullmatch(stripped) is not None
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, name, quoted in placeholders:
+        pieces.append(template[cursor:start])
+        found, value = variables[name]
+        if name in _JSON_ONLY and (quoted or not json_mode):
+            raise InvalidTargetInput(
+                f"<{name}> can only be used as the value of a JSON field, not inside a string"
+            )
+        if quoted and json_mode:
+            # Inside "...": the value's text, escaped so the template stays valid JSON.
+            pieces.append(json.dumps(_as_text(found, value), ensure_ascii=False)[1:-1])
+        elif json_mode:
+            pieces.append(json.dumps(value if found else None, ensure_ascii=False))
+        else:
+            pieces.append(_as_text(found, value))
+        cursor = end
+    pieces.append(template[cursor:])
+    rendered = "".join(pieces)
+    if not json_mode:
+        return rendered
+    try:
+        return json.loads(rendered)
+    except json.JSONDecodeError as error:
+        if stripped.startswith('"'):
+            lines = _quoted_lines(rendered)
+            if lines is not None:
+                return "\n".join(lines)
+        raise InvalidTargetInput(
+            f"InputTemplate does not render to valid JSON ({error}): {rendered!r}"
+        ) from None
+
+
+def _as_text(found: bool, value: Any) -> str:
+    if not found:
+        return ""  # a path missing from the event creates no variable
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        # AWS drops the inner quotes of an object/array placed inside a string.
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace('"', "")
+    return json.dumps(value)
+
+
+def _placeholders(template: str) -> Iterator[tuple[int, int, str, bool]]:
+    """(start, end, name, inside a JSON string) for every <name> in the template."""
+    in_string = False
+    position = 0
+    while position < len(template):
+        char = template[position]
+        if char == "<":
+            match = _PLACEHOLDER.match(template, position)
+            if match is not None:
+                yield match.start(), match.end(), match.group(1), in_string
+                position = match.end()
+                continue
+        elif char == "\\" and in_string:
+            position += 2
+            continue
+        elif char == '"':
+            in_string = not in_string
+        position += 1
+
+
+def _quoted_lines(rendered: str) -> list[str] | None:
+    """Multi-line text templates: one JSON string per line, joined by newlines."""
+    lines: list[str] = []
+    for line in rendered.splitlines():
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(value, str):
+            return None
+        lines.append(value)
+    return lines

@@ -1,0 +1,337 @@
+"""Where the local cloud hooks into moto so that its services reach each other as on AWS.
+
+- Lambda: every invocation (direct, Step Functions task, SNS, rotation) runs the real
+  handler in process instead of in a Docker container.
+- SNS: deliveries to Lambda are asynchronous and carry a real SNS event.
+- EventBridge: rules match with EventBridge's own pattern semantics and deliver to Lambda,
+  Step Functions, SNS and SQS targets, honouring Input, InputPath and InputTransformer.
+- Secrets Manager: RotateSecret drives the rotation function through its four steps and stops
+  at the first failure, leaving AWSCURRENT where it was.
+- Step Functions: Wait states and Retry intervals run on the local cloud's scaled clock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from localcloud import eventpattern
+
+if TYPE_CHECKING:
+    from localcloud.cloud import LocalCloud
+
+_ACTIVE: LocalCloud | None = None
+_SAVED: list[tuple[Any, str, Any]] = []
+_LOCK = threading.Lock()
+_SUPPRESS_INVOKE = threading.local()
+
+
+def active() -> LocalCloud:
+    if _ACTIVE is None:
+        raise RuntimeError("no local cloud is running")
+    return _ACTIVE
+
+
+_MISSING = object()
+
+
+def _patch(owner: Any, name: str, value: Any) -> None:
+    _SAVED.append((owner, name, vars(owner).get(name, _MISSING)))
+    setattr(owner, name, value)
+
+
+def install(cloud: LocalCloud) -> None:
+    global _ACTIVE
+    with _LOCK:
+        if _ACTIVE is not None:
+            raise RuntimeError("a local cloud is already running in this process")
+        _ACTIVE = cloud
+        _install_lambda()
+        _install_sns()
+        _install_events()
+        _install_secretsmanager()
+        _install_stepfunctions_clock(cloud)
+
+
+def uninstall() -> None:
+    global _ACTIVE
+    with _LOCK:
+        while _SAVED:
+            owner, name, value = _SAVED.pop()
+            if value is _MISSING:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
+        _ACTIVE = None
+
+
+# ---------------------------------------------------------------------------- Lambda
+
+
+def _install_lambda() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    original = LambdaFunction._invoke_lambda
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        if getattr(_SUPPRESS_INVOKE, "on", False):
+            return "null", False, ""
+        cloud = _ACTIVE
+        spec = cloud.function_spec(self.function_arn) if cloud else None
+        if spec is None:
+            return original(self, event)  # type: ignore[no-any-return]
+        if isinstance(event, (str, bytes)):
+            event = json.loads(event) if event else {}
+        result = cloud.runtime.invoke(spec, event)  # type: ignore[union-attr]
+        self.logs_backend.ensure_log_group(self.logs_group_name)
+        self.save_logs(result.logs)
+        return result.as_lambda_payload(), result.failed, result.logs
+
+    _patch(LambdaFunction, "_invoke_lambda", _invoke_lambda)
+
+
+# ---------------------------------------------------------------------------- SNS
+
+
+def _iso_ms(moment: datetime | None = None) -> str:
+    moment = moment or datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def sns_lambda_event(
+    *, topic_arn: str, subscription_arn: str, message: str, message_id: str,
+    subject: str | None, attributes: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The event Lambda receives from SNS, field for field."""
+    region = topic_arn.split(":")[3]
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": message_id,
+                    "TopicArn": topic_arn,
+                    "Subject": subject,
+                    "Message": message,
+                    "Timestamp": _iso_ms(),
+                    "SignatureVersion": "1",
+                    "Signature": "bG9jYWxjbG91ZA==",
+                    "SigningCertUrl": f"https://sns.{region}.amazonaws.com/SimpleNotificationService-local.pem",
+                    "UnsubscribeUrl": f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription_arn}",
+                    "MessageAttributes": {
+                        k: {"Type": v.get("Type", v.get("DataType", "String")),
+                            "Value": v.get("Value", v.get("StringValue"))}
+                        for k, v in (attributes or {}).items()
+                    },
+                },
+            }
+        ]
+    }
+
+
+def _install_sns() -> None:
+    from moto.sns.models import Subscription
+
+    original = Subscription.publish
+
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
+                deduplication_id: str | None = None, message_structure: str | None = None) -> None:
+        cloud = _ACTIVE
+        if self.protocol != "lambda" or cloud is None or cloud.function_spec(self.endpoint) is None:
+            return original(self, message, message_id, subject=subject,  # type: ignore[no-any-return]
+                            message_attributes=message_attributes, group_id=group_id,
+                            deduplication_id=deduplication_id, message_structure=message_structure)
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
+            message_attributes, message
+        ):
+            return None
+        if message_structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        event = sns_lambda_event(
+            topic_arn=self.topic.arn, subscription_arn=self.arn, message=message,
+            message_id=message_id, subject=subject, attributes=message_attributes,
+        )
+        cloud.invoke_async(self.endpoint, event, source=f"SNS {self.topic.arn}")
+        return None
+
+    _patch(Subscription, "publish", publish)
+
+
+# ---------------------------------------------------------------------------- EventBridge
+
+
+def _event_time(value: Any) -> str:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def deliver_to_targets(rule: Any, event: dict[str, Any]) -> list[Any]:
+    """Send `event` to every target of a moto rule, as EventBridge does once a rule matched."""
+    cloud = active()
+    results: list[Any] = []
+    for target in rule.targets:
+        arn: str = target["Arn"]
+        payload = eventpattern.target_input(target, event, rule_arn=rule.arn, rule_name=rule.name)
+        service = arn.split(":")[2]
+        region = arn.split(":")[3]
+        if service == "lambda":
+            cloud.invoke_async(arn, payload, source=f"rule {rule.name}")
+            results.append(arn)
+        elif service == "states":
+            results.append(cloud.start_execution_arn(arn, payload))
+        elif service == "sns":
+            cloud.client("sns", region=region).publish(
+                TopicArn=arn, Message=payload if isinstance(payload, str) else json.dumps(payload)
+            )
+            results.append(arn)
+        elif service == "sqs":
+            queue_url = cloud.client("sqs", region=region).get_queue_url(
+                QueueName=arn.split(":")[5])["QueueUrl"]
+            cloud.client("sqs", region=region).send_message(
+                QueueUrl=queue_url, MessageBody=payload if isinstance(payload, str) else json.dumps(payload)
+            )
+            results.append(arn)
+        else:
+            _ORIGINAL_SEND[0](_single_target(rule, target), event)
+            results.append(arn)
+    return results
+
+
+_ORIGINAL_SEND: list[Callable[..., None]] = []
+
+
+def _single_target(rule: Any, target: dict[str, Any]) -> Any:
+    import copy
+
+    clone = copy.copy(rule)
+    clone.targets = [target]
+    return clone
+
+
+def _install_events() -> None:
+    from moto.events.models import Rule
+
+    _ORIGINAL_SEND[:] = [Rule.send_to_targets]
+
+    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        if _ACTIVE is None:
+            return _ORIGINAL_SEND[0](self, original_event, transform_input)  # type: ignore[no-any-return]
+        pattern = self.event_pattern.get_pattern()
+        # A rule with only a schedule never matches events; a disabled rule delivers nothing.
+        if self.state != "ENABLED" or not pattern:
+            return None
+        event = dict(original_event)
+        event.pop("ingestion-time", None)
+        event["time"] = _event_time(event.get("time"))
+        if eventpattern.matches(pattern, event):
+            deliver_to_targets(self, event)
+        return None
+
+    _patch(Rule, "send_to_targets", send_to_targets)
+
+
+# ---------------------------------------------------------------------------- Secrets Manager
+
+ROTATION_STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
+
+
+def _install_secretsmanager() -> None:
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    original = SecretsManagerBackend.rotate_secret
+
+    def rotate_secret(self: Any, secret_id: str, client_request_token: str | None = None,
+                      rotation_lambda_arn: str | None = None,
+                      rotation_rules: dict[str, Any] | None = None,
+                      rotate_immediately: bool = True) -> str:
+        cloud = _ACTIVE
+        existing = self.secrets[secret_id].rotation_lambda_arn if secret_id in self.secrets else ""
+        lambda_arn = rotation_lambda_arn or existing
+        if cloud is None or not lambda_arn or cloud.function_spec(lambda_arn) is None:
+            return original(self, secret_id, client_request_token, rotation_lambda_arn,  # type: ignore[no-any-return]
+                            rotation_rules, rotate_immediately)
+        # moto validates and creates the AWSPENDING version; its own step calls are muted and
+        # its unconditional promotion skipped (rotate_immediately=False), because on AWS only
+        # the rotation function's finishSecret moves AWSCURRENT.
+        token = client_request_token or str(uuid.uuid4())
+        _SUPPRESS_INVOKE.on = True
+        try:
+            result = original(self, secret_id, token, lambda_arn, rotation_rules, False)
+        finally:
+            _SUPPRESS_INVOKE.on = False
+        secret = self.secrets[secret_id]
+        version = secret.versions.get(token, {})
+        if rotate_immediately:
+            version.pop("secret_string", None)  # AWS makes the pending version without a value
+            version.pop("secret_binary", None)
+        secret.rotation_enabled = True
+        steps = ROTATION_STEPS if rotate_immediately else ("testSecret",)
+        cloud.run_rotation(lambda_arn, secret.arn, token, steps)
+        return result  # type: ignore[no-any-return]
+
+    _patch(SecretsManagerBackend, "rotate_secret", rotate_secret)
+
+
+# ---------------------------------------------------------------------------- Step Functions clock
+
+
+def _install_stepfunctions_clock(cloud: LocalCloud) -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    clock = cloud.clock
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        clock.wait(env.program_state_event, wait_seconds)
+
+    class _ScaledTime:
+        """Stands in for the `time` module inside the retrier: only `sleep` is scaled."""
+
+        def __getattr__(self, name: str) -> Any:
+            import time
+
+            return getattr(time, name)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            clock.sleep(seconds)
+
+    _patch(WaitFunction, "_wait_interval", _wait_interval)
+    _patch(retrier_decl, "time", _ScaledTime())
+    _install_state_machine_snapshot()
+
+
+def _install_state_machine_snapshot() -> None:
+    """Let executions of one account run side by side.
+
+    moto's parser snapshots the state machine with deepcopy at StartExecution; the copy
+    reaches the backend and through it every running execution's locks, so a second
+    execution could not start while one was running. The snapshot needs the definition
+    and settings only: the backend and the execution list are shared, not copied.
+    """
+    import copy
+
+    from moto.stepfunctions.models import StateMachine
+
+    def __deepcopy__(self: Any, memo: dict[int, Any]) -> Any:
+        clone = StateMachine.__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in vars(self).items():
+            shared = key in ("backend", "executions")
+            setattr(clone, key, value if shared else copy.deepcopy(value, memo))
+        return clone
+
+    _patch(StateMachine, "__deepcopy__", __deepcopy__)

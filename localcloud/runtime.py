@@ -1,0 +1,269 @@
+"""An in-process Lambda runtime: the real handler, its own environment, its own log stream.
+
+Handlers run in the caller's thread (a Step Functions worker, the async dispatcher, a test).
+Two things are process-wide in Python and would leak between concurrent invocations, so both
+are replaced while a local cloud is up by views that follow the current invocation:
+`os.environ` and `sys.stdout`. Each invocation sets a context variable; threads with no
+invocation see the process's own environment and stdout.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import importlib.util
+import io
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+_CURRENT_ENV: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "localcloud_env", default=None
+)
+_CURRENT_LOG: contextvars.ContextVar[io.StringIO | None] = contextvars.ContextVar(
+    "localcloud_log", default=None
+)
+
+
+class InvocationEnviron(MutableMapping[str, str]):
+    """`os.environ` as the current invocation sees it; the real one outside invocations."""
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self.base = base
+
+    def _target(self) -> MutableMapping[str, str]:
+        current = _CURRENT_ENV.get()
+        return self.base if current is None else current
+
+    def __getitem__(self, key: str) -> str:
+        return self._target()[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._target()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._target()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._target()))
+
+    def __len__(self) -> int:
+        return len(self._target())
+
+    def copy(self) -> dict[str, str]:
+        return dict(self._target())
+
+
+class InvocationStdout(io.TextIOBase):
+    """`sys.stdout` that writes to the current invocation's log buffer when there is one."""
+
+    def __init__(self, base: TextIO) -> None:
+        self.base = base
+
+    def write(self, text: str) -> int:
+        buffer = _CURRENT_LOG.get()
+        if buffer is None:
+            return self.base.write(text)
+        return buffer.write(text)
+
+    def flush(self) -> None:
+        if _CURRENT_LOG.get() is None:
+            self.base.flush()
+
+    def isatty(self) -> bool:
+        return _CURRENT_LOG.get() is None and self.base.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.base, "encoding", "utf-8")
+
+
+_install_lock = threading.Lock()
+_install_depth = 0
+
+
+@contextmanager
+def isolation() -> Iterator[None]:
+    """Install the per-invocation views of os.environ and sys.stdout (re-entrant)."""
+    global _install_depth
+    with _install_lock:
+        if _install_depth == 0:
+            saved_environ, saved_stdout = os.environ, sys.stdout
+            os.environ = InvocationEnviron(saved_environ)  # type: ignore[assignment]
+            sys.stdout = InvocationStdout(saved_stdout)  # type: ignore[assignment]
+        _install_depth += 1
+    try:
+        yield
+    finally:
+        with _install_lock:
+            _install_depth -= 1
+            if _install_depth == 0:
+                os.environ = os.environ.base  # type: ignore[attr-defined]
+                sys.stdout = sys.stdout.base  # type: ignore[attr-defined]
+
+
+@dataclass
+class LambdaContext:
+    """The context object the Python Lambda runtime passes to a handler."""
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    deadline_ms: int
+    identity: Any = None
+    client_context: Any = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+@dataclass
+class FunctionSpec:
+    """What the runtime needs to run one deployed function."""
+
+    name: str
+    arn: str
+    region: str
+    code_dir: Path
+    handler: str
+    runtime: str
+    timeout: int
+    memory: int
+    environment: dict[str, str]
+    layer_dirs: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class InvocationResult:
+    payload: Any
+    error_type: str | None
+    error_message: str | None
+    logs: str
+    request_id: str
+
+    @property
+    def failed(self) -> bool:
+        return self.error_type is not None
+
+    def as_lambda_payload(self) -> str:
+        """The response body Lambda returns: the result, or the runtime's error document."""
+        if self.error_type is None:
+            return json.dumps(self.payload)
+        return json.dumps(
+            {"errorType": self.error_type, "errorMessage": self.error_message or ""}
+        )
+
+
+class Runtime:
+    """Loads each function's handler once (a warm container) and runs invocations."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        self._extra_env = extra_env or {}
+        self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._load_lock = threading.Lock()
+        self.on_log: Callable[[FunctionSpec, str], None] | None = None
+
+    def _environment(self, spec: FunctionSpec, request_id: str) -> dict[str, str]:
+        base = os.environ.base if isinstance(os.environ, InvocationEnviron) else os.environ
+        env = dict(base)
+        stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')}"
+        env.update(
+            {
+                "AWS_REGION": spec.region,
+                "AWS_DEFAULT_REGION": spec.region,
+                "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+                "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+                "LAMBDA_TASK_ROOT": str(spec.code_dir),
+                "_HANDLER": spec.handler,
+                # As under `sam local`: no X-Ray daemon to send segments to.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+        env.update(self._extra_env)
+        env.update(spec.environment)
+        return env
+
+    def _load(self, spec: FunctionSpec) -> Callable[[Any, Any], Any]:
+        key = f"{spec.code_dir}:{spec.handler}"
+        with self._load_lock:
+            if key in self._handlers:
+                return self._handlers[key]
+            module_path, _, attr = spec.handler.rpartition(".")
+            if not module_path:
+                raise ValueError(f"handler {spec.handler!r} is not module.function")
+            for path in [spec.code_dir, *spec.layer_dirs]:
+                if str(path) not in sys.path:
+                    sys.path.append(str(path))
+            source = spec.code_dir / (module_path.replace(".", "/") + ".py")
+            if not source.exists():
+                raise FileNotFoundError(f"{spec.name}: handler module {source} does not exist")
+            # A unique module name per function: every function's handler module is `app`.
+            unique = f"_localcloud_fn_{abs(hash(str(spec.code_dir)))}_{module_path.replace('.', '_')}"
+            module_spec = importlib.util.spec_from_file_location(unique, source)
+            assert module_spec is not None and module_spec.loader is not None
+            module: ModuleType = importlib.util.module_from_spec(module_spec)
+            sys.modules[unique] = module
+            try:
+                module_spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[unique]
+                raise
+            handler = getattr(module, attr, None)
+            if not callable(handler):
+                raise AttributeError(f"{spec.name}: {source} has no function {attr!r}")
+            self._handlers[key] = handler
+            return handler
+
+    def invoke(self, spec: FunctionSpec, event: Any) -> InvocationResult:
+        request_id = str(uuid.uuid4())
+        env = self._environment(spec, request_id)
+        log = io.StringIO()
+        context = LambdaContext(
+            function_name=spec.name,
+            function_version="$LATEST",
+            invoked_function_arn=spec.arn,
+            memory_limit_in_mb=spec.memory,
+            aws_request_id=request_id,
+            log_group_name=env["AWS_LAMBDA_LOG_GROUP_NAME"],
+            log_stream_name=env["AWS_LAMBDA_LOG_STREAM_NAME"],
+            deadline_ms=int(time.time() * 1000) + spec.timeout * 1000,
+        )
+        env_token = _CURRENT_ENV.set(env)
+        log_token = _CURRENT_LOG.set(log)
+        try:
+            log.write(f"START RequestId: {request_id} Version: $LATEST\n")
+            handler = self._load(spec)  # under the invocation's env, as a cold start is
+            payload = handler(event, context)
+            json.dumps(payload)  # Lambda fails a response it cannot serialise
+            result = InvocationResult(payload, None, None, "", request_id)
+        except Exception as exc:  # noqa: BLE001 - any handler failure becomes a Lambda error
+            log.write("".join(traceback.format_exception(exc)))
+            error_type = type(exc).__name__
+            if isinstance(exc, TypeError) and "JSON serializable" in str(exc):
+                error_type = "Runtime.MarshalError"
+            result = InvocationResult(None, error_type, str(exc), "", request_id)
+        finally:
+            _CURRENT_LOG.reset(log_token)
+            _CURRENT_ENV.reset(env_token)
+        log.write(f"END RequestId: {request_id}\n")
+        result.logs = log.getvalue()
+        if self.on_log is not None:
+            self.on_log(spec, result.logs)
+        return result

@@ -1,0 +1,1 @@
+"""The `steward` command: demo, invoke and the local cloud server (development only)."""

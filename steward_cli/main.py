@@ -1,0 +1,172 @@
+"""`steward`: try Steward's automations on the Docker-free local cloud.
+
+    steward demo [automation ...]          play every automation's scenario
+    steward invoke LogicalId -e event.json the Docker-free twin of `sam local invoke`
+    steward local up [--port 4566]         serve the local cloud for the aws CLI and boto3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("SAM_CLI_TELEMETRY", "0")
+
+
+def _overrides(items: list[str] | None) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"steward: --parameter-overrides takes Key=Value, not {item!r}")
+        result[key] = value
+    return result
+
+
+def _add_stack_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", "-t", default="template.yaml", help="SAM template")
+    parser.add_argument("--config-env", default=None, help="samconfig.toml environment")
+    parser.add_argument("--parameter-overrides", nargs="*", metavar="KEY=VALUE", default=[])
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from localcloud import LocalCloud
+    from steward_cli.report import Reporter
+    from steward_cli.scenarios import all_scenarios
+
+    reporter = Reporter(colour=False if args.no_color else None)
+    scenarios = all_scenarios()
+    known = {s.name: s for s in scenarios}
+    if args.list:
+        for scenario in scenarios:
+            reporter.line(f"{scenario.name:16} {scenario.title}")
+        return 0
+    unknown = [name for name in args.automations if name not in known]
+    if unknown:
+        reporter.line(f"unknown automation(s) {unknown}; choose from {sorted(known)}", "fail")
+        return 2
+    chosen = [known[n] for n in args.automations] if args.automations else scenarios
+    if not chosen:
+        reporter.line("no automation scenarios are installed", "fail")
+        return 1
+    failures = []
+    for scenario in chosen:
+        reporter.title(f"{scenario.title} [{scenario.name}]")
+        try:
+            with LocalCloud(template=args.template, parameters=dict(scenario.parameters),
+                            time_scale=0.0) as cloud:
+                scenario.run(cloud, reporter)
+                cloud.wait_idle(timeout=120)
+            reporter.result(scenario.name, True)
+        except Exception as exc:  # noqa: BLE001 - a failed scenario is reported, the rest still run
+            failures.append(scenario.name)
+            reporter.result(scenario.name, False, f"{type(exc).__name__}: {exc}")
+            if args.verbose:
+                traceback.print_exc()
+    reporter.line()
+    passed = len(chosen) - len(failures)
+    reporter.line(f"{passed} passed, {len(failures)} failed", "ok" if not failures else "fail")
+    return 1 if failures else 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    from localcloud import FunctionError, LocalCloud
+
+    event: Any = {}
+    if args.event == "-":
+        event = json.load(sys.stdin)
+    elif args.event:
+        event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    with LocalCloud(template=args.template, config_env=args.config_env,
+                    parameters=_overrides(args.parameter_overrides), echo_logs=True) as cloud:
+        try:
+            result = cloud.invoke(args.logical_id, event)
+        except FunctionError as exc:
+            print(json.dumps({"errorType": exc.error_type, "errorMessage": exc.error_message}))
+            return 1
+        cloud.wait_idle(timeout=args.wait)
+        print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _local_up(args: argparse.Namespace) -> int:
+    from moto.server import ThreadedMotoServer
+
+    from localcloud import LocalCloud
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("steward: the local cloud only listens on loopback")
+    with LocalCloud(template=args.template, config_env=args.config_env,
+                    parameters=_overrides(args.parameter_overrides), echo_logs=True,
+                    time_scale=args.time_scale) as cloud:
+        server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+        server.start()
+        endpoint = f"http://{args.host}:{args.port}"
+        print(f"Steward local cloud on {endpoint}  (Ctrl-C to stop)")
+        print(f"  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=testing "
+              f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={cloud.stacks[0].region}")
+        for stack in cloud.stacks:
+            for logical_id, deployed in sorted(stack.resources.items()):
+                print(f"  {logical_id:40} {deployed.ref}")
+        sys.stdout.flush()
+        stop = threading.Event()
+        try:
+            stop.wait(args.seconds if args.seconds else None)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="steward", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="play each automation's scenario on the local cloud")
+    demo.add_argument("automations", nargs="*", help="only these (see --list)")
+    demo.add_argument("--list", action="store_true", help="list the scenarios")
+    demo.add_argument("--template", "-t", default="template.yaml")
+    demo.add_argument("--no-color", action="store_true")
+    demo.add_argument("--verbose", "-v", action="store_true")
+    demo.set_defaults(func=_demo)
+
+    invoke = sub.add_parser("invoke", help="invoke one function with an event file")
+    invoke.add_argument("logical_id")
+    invoke.add_argument("--event", "-e", help="JSON event file, or - for stdin")
+    invoke.add_argument("--wait", type=float, default=60, help="seconds to wait for what it started")
+    _add_stack_options(invoke)
+    invoke.set_defaults(func=_invoke)
+
+    local = sub.add_parser("local", help="the local cloud as a server")
+    local_sub = local.add_subparsers(dest="local_command", required=True)
+    up = local_sub.add_parser("up", help="serve the local cloud on 127.0.0.1")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=4566)
+    up.add_argument("--time-scale", type=float, default=1.0,
+                    help="Wait states and retries run at this fraction of real time")
+    up.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
+    _add_stack_options(up)
+    up.set_defaults(func=_local_up)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(message)s")
+    if args.command == "invoke" or args.command == "local":
+        logging.getLogger("localcloud").setLevel(logging.INFO)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
