@@ -255,14 +255,14 @@ class LocalCloud:
 
     def put_events(self, entries: Iterable[dict[str, Any]], region: str | None = None) -> list[str]:
         """Put EventBridge entries (the PutEvents shape); return their event ids."""
-        entries = list(entries)
+        entries = [dict(e) if isinstance(e, dict) else e for e in entries]
         if not entries or len(entries) > 10:
             raise MalformedEventError(f"PutEvents takes 1 to 10 entries, got {len(entries)}")
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 raise MalformedEventError(f"entry {index} is not an object: {entry!r}")
             for key in ("Source", "DetailType", "Detail"):
-                if not entry.get(key):
+                if entry.get(key) in (None, ""):
                     raise MalformedEventError(f"entry {index} has no {key}")
             detail = entry["Detail"]
             if not isinstance(detail, str):
@@ -421,6 +421,14 @@ class LocalCloud:
                         f"rotation {step} ({spec.name})", error.get("errorType", ""),
                         error.get("errorMessage", ""), event))
                     return
+            if "finishSecret" in steps:
+                # A rotation that completed leaves no AWSPENDING label behind.
+                sm = self.client("secretsmanager", region=spec.region)
+                stages = sm.describe_secret(SecretId=secret_arn).get("VersionIdsToStages", {})
+                if "AWSPENDING" in stages.get(token, []):
+                    sm.update_secret_version_stage(
+                        SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=token
+                    )
 
         self.dispatcher.submit(run)
 

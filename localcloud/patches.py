@@ -282,6 +282,21 @@ def _install_secretsmanager() -> None:
 
     _patch(SecretsManagerBackend, "rotate_secret", rotate_secret)
 
+    original_stage = SecretsManagerBackend.update_secret_version_stage
+
+    def update_secret_version_stage(self: Any, secret_id: str, version_stage: str,
+                                    remove_from_version_id: str | None,
+                                    move_to_version_id: str | None) -> Any:
+        result = original_stage(self, secret_id, version_stage, remove_from_version_id,
+                                move_to_version_id)
+        # moto moves the label but not the version GetSecretValue returns by default;
+        # on AWS, the version with AWSCURRENT is the secret's value.
+        if version_stage == "AWSCURRENT" and move_to_version_id:
+            self.secrets[secret_id].set_default_version_id(move_to_version_id)
+        return result
+
+    _patch(SecretsManagerBackend, "update_secret_version_stage", update_secret_version_stage)
+
 
 # ---------------------------------------------------------------------------- Step Functions clock
 

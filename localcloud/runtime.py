@@ -76,7 +76,7 @@ class InvocationStdout(io.TextIOBase):
         return buffer.write(text)
 
     def flush(self) -> None:
-        if _CURRENT_LOG.get() is None:
+        if _CURRENT_LOG.get() is None and not getattr(self.base, "closed", False):
             self.base.flush()
 
     def isatty(self) -> bool:
@@ -88,6 +88,17 @@ class InvocationStdout(io.TextIOBase):
 
 
 _install_lock = threading.Lock()
+
+
+def ensure_stdout_view() -> None:
+    """Put the per-invocation view over whatever sys.stdout is now.
+
+    Test runners swap sys.stdout between phases, so this is checked at every invocation;
+    a logger that bound the view at import time keeps writing to the right invocation.
+    """
+    with _install_lock:
+        if not isinstance(sys.stdout, InvocationStdout):
+            sys.stdout = InvocationStdout(sys.stdout)  # type: ignore[assignment]
 _install_depth = 0
 
 
@@ -97,10 +108,10 @@ def isolation() -> Iterator[None]:
     global _install_depth
     with _install_lock:
         if _install_depth == 0:
-            saved_environ, saved_stdout = os.environ, sys.stdout
+            saved_environ = os.environ
             os.environ = InvocationEnviron(saved_environ)  # type: ignore[assignment]
-            sys.stdout = InvocationStdout(saved_stdout)  # type: ignore[assignment]
         _install_depth += 1
+    ensure_stdout_view()
     try:
         yield
     finally:
@@ -108,7 +119,8 @@ def isolation() -> Iterator[None]:
             _install_depth -= 1
             if _install_depth == 0:
                 os.environ = os.environ.base  # type: ignore[attr-defined]
-                sys.stdout = sys.stdout.base  # type: ignore[attr-defined]
+                if isinstance(sys.stdout, InvocationStdout):
+                    sys.stdout = sys.stdout.base
 
 
 @dataclass
@@ -245,6 +257,7 @@ class Runtime:
             log_stream_name=env["AWS_LAMBDA_LOG_STREAM_NAME"],
             deadline_ms=int(time.time() * 1000) + spec.timeout * 1000,
         )
+        ensure_stdout_view()
         env_token = _CURRENT_ENV.set(env)
         log_token = _CURRENT_LOG.set(log)
         try:
