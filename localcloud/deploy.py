@@ -97,8 +97,10 @@ def _references(node: Any) -> set[str]:
                 found.add(target)
             elif key == "Fn::Sub":
                 text = value[0] if isinstance(value, list) else value
+                local = set(value[1]) if isinstance(value, list) else set()
                 for expr in re.findall(r"\$\{([^}!][^}]*)\}", str(text)):
-                    found.add(expr.split(".", 1)[0])
+                    if expr not in local:
+                        found.add(expr.split(".", 1)[0])
                 if isinstance(value, list):
                     found |= _references(value[1])
             else:
@@ -221,7 +223,10 @@ class Deployer:
             state[lid] = 1
             body = resources[lid]
             depends = body.get("DependsOn") or []
-            deps = _references(body.get("Properties") or {}) | set(
+            section = {"AWS::Serverless::Function": "Function",
+                       "AWS::Serverless::StateMachine": "StateMachine"}.get(body["Type"])
+            inherited = (self.globals.get(section) or {}) if section else {}
+            deps = _references([body.get("Properties") or {}, inherited]) | set(
                 [depends] if isinstance(depends, str) else depends
             )
             for dep in sorted(deps):
@@ -582,9 +587,14 @@ class Deployer:
         budget = props["Budget"]
         name = str(budget.get("BudgetName") or _physical_name(self.stack.name, logical_id, 100))
         budget = {**budget, "BudgetName": name}
+        if "BudgetLimit" in budget:  # CloudFormation takes numbers; the API wants a string
+            budget["BudgetLimit"] = {**budget["BudgetLimit"], "Amount": str(budget["BudgetLimit"]["Amount"])}
+        notifications = [
+            {**n, "Notification": {**n["Notification"], "Threshold": float(n["Notification"]["Threshold"])}}
+            for n in props.get("NotificationsWithSubscribers") or []
+        ]
         self._client("budgets").create_budget(
-            AccountId=ACCOUNT_ID, Budget=budget,
-            NotificationsWithSubscribers=props.get("NotificationsWithSubscribers") or [],
+            AccountId=ACCOUNT_ID, Budget=budget, NotificationsWithSubscribers=notifications
         )
         return Deployed(logical_id, body["Type"], name)
 

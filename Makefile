@@ -1,0 +1,161 @@
+# Steward — the one entry point for developers and CI.
+#
+#   make check   bootstrap, then lint typecheck cfn-lint validate asl build test  (CI: .ci/run)
+#   make demo    bootstrap, then `steward demo`
+#
+# Every tool runs from .venv (Python, pinned by requirements/constraints.txt) or node_modules
+# (asl-validator, pinned by package-lock.json); nothing is installed globally.
+#
+# This file is also the shared makefile that `sam build` runs for every Lambda function
+# (template.yaml: `Metadata: {BuildMethod: makefile, ContextPath: .}`): see `build-%` at the end.
+# SAM runs it from a scratch copy of the function's CodeUri, so nothing outside that rule may
+# depend on the current directory being the repository root at parse time.
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.NOTPARALLEL:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+# Interpreter that creates .venv (the project targets 3.11; any python3 >= 3.11 will do).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+CONSTRAINTS := requirements/constraints.txt
+ASL_VALIDATOR := node_modules/.bin/asl-validator
+
+# Bootstrap stamps are keyed on the lock files' content: a changed lock re-installs, an unchanged
+# one is a no-op. (Computed from $(ROOT) so the parse is harmless when SAM runs us elsewhere.)
+PY_LOCK_HASH  := $(shell cd '$(ROOT)' && cat pyproject.toml $(CONSTRAINTS) 2>/dev/null | sha256sum | cut -c1-16)
+NPM_LOCK_HASH := $(shell cd '$(ROOT)' && cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+PY_STAMP      := $(VENV)/.bootstrap-$(PY_LOCK_HASH)
+NPM_STAMP     := node_modules/.bootstrap-$(NPM_LOCK_HASH)
+
+# sam and the AWS SDKs: no telemetry, a region, and never the developer's real account.
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_REGION ?= $(AWS_DEFAULT_REGION)
+# The layer build (layers/steward_common/Makefile) pip-installs with the venv's interpreter.
+export PATH := $(ROOT)/$(BIN):$(PATH)
+
+TEMPLATE        ?= template.yaml
+SAM_BUILD_FLAGS ?= --parallel
+PYTEST_ARGS     ?=
+
+.PHONY: help bootstrap lint format typecheck cfn-lint validate asl build test check demo \
+        clean distclean lock
+
+help:
+	@echo "make check      bootstrap + lint typecheck cfn-lint validate asl build test (what CI runs)"
+	@echo "make bootstrap  create .venv and node_modules from the lock files (no-op when current)"
+	@echo "make lint       ruff check + ruff format --check     make format   apply ruff fixes + format"
+	@echo "make typecheck  mypy --strict on the steward_common layer"
+	@echo "make cfn-lint   cfn-lint $(TEMPLATE)                make validate sam validate --lint"
+	@echo "make asl        asl-validator on every statemachines/*.asl.json"
+	@echo "make build      sam build (no Docker) into .aws-sam/"
+	@echo "make test       pytest (PYTEST_ARGS='-m unit' etc.)"
+	@echo "make demo       steward demo on the local cloud"
+	@echo "make lock       re-resolve the newest deps and rewrite $(CONSTRAINTS)"
+	@echo "make clean      remove build/test caches      make distclean  also .venv and node_modules"
+
+# ------------------------------------------------------------------------------------ bootstrap
+
+bootstrap: $(PY_STAMP) $(NPM_STAMP)
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "bootstrap: no python3.11 or python3 on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) \
+		pip setuptools wheel
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) \
+		--no-build-isolation -e '.[dev]'
+	rm -f $(VENV)/.bootstrap-*
+	touch $@
+
+$(NPM_STAMP):
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -f node_modules/.bootstrap-*
+	touch $@
+
+# ------------------------------------------------------------------------------------ checks
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(PY_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(PY_STAMP)
+	$(BIN)/mypy layers/steward_common/steward_common
+
+cfn-lint: $(PY_STAMP)
+	$(BIN)/cfn-lint $(TEMPLATE)
+
+validate: $(PY_STAMP)
+	$(BIN)/sam validate --lint --template-file $(TEMPLATE) --region $(AWS_DEFAULT_REGION)
+
+asl: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python scripts/asl_check.py --validator $(ASL_VALIDATOR) statemachines
+
+build: $(PY_STAMP)
+	$(BIN)/sam build --template-file $(TEMPLATE) --build-dir .aws-sam/build $(SAM_BUILD_FLAGS)
+
+test: $(PY_STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: bootstrap lint typecheck cfn-lint validate asl build test
+
+demo: bootstrap
+	$(BIN)/steward demo
+
+# ------------------------------------------------------------------------------------ upkeep
+
+# Re-resolve everything at its newest version in a throwaway venv, rewrite the constraints, and
+# re-pin the layer's direct dependencies to match. Review the diff, run `make check`, commit.
+LOCK_VENV := $(ROOT)/.lock-venv
+LAYER_REQUIREMENTS := aws-lambda-powertools[tracer,parser] requests
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -U pip setuptools wheel
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(LOCK_VENV)/bin/python -m pip check
+	{ sed -n '/^#/p' $(CONSTRAINTS); \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	{ echo '# Direct run-time deps of the steward_common layer, pinned to $(CONSTRAINTS) (make lock).'; \
+	  for req in $(LAYER_REQUIREMENTS); do \
+	    name=$${req%%[*}; \
+	    version=$$(grep -i "^$$(echo "$$name" | sed 's/[-_.]/[-_.]/g')==" $(CONSTRAINTS) | cut -d= -f3); \
+	    echo "$$req==$$version"; \
+	  done; } > layers/steward_common/requirements.txt
+	rm -rf $(LOCK_VENV)
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache *.egg-info $(LOCK_VENV)
+	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
+		-name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) node_modules
+
+# ------------------------------------------------------------------------------------ sam build
+
+# One rule builds every function: `sam build` runs `make -f <repo>/Makefile build-<LogicalId>`
+# from a scratch copy of the function's CodeUri with ARTIFACTS_DIR set. Functions have no
+# third-party dependencies of their own (they come from the steward_common layer), so the
+# artifact is just the CodeUri's Python sources, sub-packages included, minus tests and caches.
+build-%:
+	@test -n "$${ARTIFACTS_DIR:-}" || { echo "make $@: only sam build runs this (ARTIFACTS_DIR unset)" >&2; exit 2; }
+	find . -name '*.py' ! -path '*/__pycache__/*' ! -path './tests/*' ! -name 'test_*.py' -print0 \
+		| tar --null -T - -cf - | tar -xf - -C "$$ARTIFACTS_DIR"
+	@test -n "$$(find "$$ARTIFACTS_DIR" -name '*.py' -print -quit)" \
+		|| { echo "make $@: no *.py under $$PWD" >&2; exit 1; }

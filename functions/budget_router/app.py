@@ -1,0 +1,48 @@
+"""BudgetRouterFunction: an AWS Budgets notification on SNS starts the cost-control machine."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import SnsModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from budget_notification import parse_notification
+from budget_routing import RouterSettings, route
+from pydantic import ValidationError
+
+from steward_common import aws
+from steward_common.errors import InvalidInputError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(correlation_id_path="Records[0].Sns.MessageId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        records = parse(event=event, model=SnsModel).Records
+    except ValidationError as exc:
+        raise InvalidInputError(f"not an SNS event: {exc.error_count()} validation error(s)") from None
+    settings = RouterSettings.from_env()
+    results = []
+    for record in records:
+        alert = parse_notification(record.Sns.Message, record.Sns.Subject)
+        result = route(alert, sfn=aws.client("stepfunctions"), settings=settings,
+                       now=datetime.now(timezone.utc), message_id=record.Sns.MessageId)
+        metrics.add_metric(name="BudgetAlertsReceived", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="BudgetAlertsDuplicate" if result.duplicate else "CostControlsStarted",
+                           unit=MetricUnit.Count, value=1)
+        logger.info("budget alert routed", extra={
+            "alert": alert.as_dict(), "execution_name": result.execution_name,
+            "execution_arn": result.execution_arn, "duplicate": result.duplicate})
+        results.append({"execution_name": result.execution_name,
+                        "execution_arn": result.execution_arn, "duplicate": result.duplicate,
+                        "parsed": alert.parsed})
+    return {"routed": results}

@@ -1,0 +1,37 @@
+"""boto3 clients from one cached factory, so warm starts (and test fixtures) reuse them."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+# Adaptive mode retries throttling errors (ThrottlingException, RequestLimitExceeded, 429s)
+# with exponential backoff and a client-side rate limiter shared by the client's calls.
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    user_agent_extra="steward/0.1",
+    connect_timeout=5,
+    read_timeout=60,
+)
+
+
+@lru_cache(maxsize=64)
+def _cached(service: str, region: str | None, endpoint: str | None) -> Any:
+    return boto3.session.Session().client(
+        service, region_name=region, config=RETRY_CONFIG, endpoint_url=endpoint
+    )
+
+
+def client(service: str, region: str | None = None) -> Any:
+    """A boto3 client for `service` in `region` (the function's own region by default)."""
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    return _cached(service, region, os.environ.get("AWS_ENDPOINT_URL"))
+
+
+def clear_clients() -> None:
+    """Forget cached clients (tests that switch credentials or endpoints call this)."""
+    _cached.cache_clear()

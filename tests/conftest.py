@@ -1,0 +1,52 @@
+"""Shared test helpers: the repository's paths and one `load_event()` over events/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+TEMPLATE = ROOT / "template.yaml"
+
+
+def load_event(name: str) -> Any:
+    """A sample event from events/ (`cost_controls/budget_alert_actual.json`)."""
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def use_function(folder: str) -> None:
+    """Make a function's own modules importable, as the Lambda runtime does for its code."""
+    path = str(ROOT / "functions" / folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def load_handler(folder: str) -> Any:
+    """A function's `app` module, loaded under a unique name (every function has an app.py)."""
+    import importlib.util
+
+    use_function(folder)
+    spec = importlib.util.spec_from_file_location(f"app_{folder}", ROOT / "functions" / folder / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def lambda_context(name: str = "test-function", timeout_s: int = 60) -> Any:
+    """A Lambda context object with a working get_remaining_time_in_millis()."""
+    import time
+
+    from localcloud.runtime import LambdaContext
+
+    return LambdaContext(
+        function_name=name, function_version="$LATEST",
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+        memory_limit_in_mb=256, aws_request_id="00000000-0000-4000-8000-000000000000",
+        log_group_name=f"/aws/lambda/{name}", log_stream_name="2026/11/23/[$LATEST]test",
+        deadline_ms=int(time.time() * 1000) + timeout_s * 1000,
+    )

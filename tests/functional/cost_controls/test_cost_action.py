@@ -1,0 +1,115 @@
+"""CostControlActionFunction on moto IAM: swap, idempotency, validation before change, dry run."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import boto3
+import pytest
+
+from steward_common.errors import ConfigurationError, InvalidInputError
+from tests.conftest import lambda_context, load_event, load_handler
+
+FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
+READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
+TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+
+
+@pytest.fixture
+def iam(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    client = boto3.client("iam")
+    client.create_group(GroupName="beta-devs")
+    client.attach_group_policy(GroupName="beta-devs", PolicyArn=FULL)
+    client.create_role(RoleName="beta-ci", AssumeRolePolicyDocument=TRUST)
+    client.attach_role_policy(RoleName="beta-ci", PolicyArn=FULL)
+    client.create_user(UserName="alice")
+    client.attach_user_policy(UserName="alice", PolicyArn=FULL)
+    for key, value in {
+        "COST_CONTROL_GROUPS": "beta-devs", "COST_CONTROL_ROLES": "beta-ci",
+        "COST_CONTROL_USERS": "alice", "FULL_POLICY_ARN": FULL,
+        "RESTRICTED_POLICY_ARN": READ_ONLY, "DRY_RUN": "false",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return client
+
+
+def attached(iam: Any) -> dict[str, list[str]]:
+    return {
+        "group": [p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName="beta-devs")["AttachedPolicies"]],
+        "role": [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="beta-ci")["AttachedPolicies"]],
+        "user": [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]],
+    }
+
+
+def run(event: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = load_handler("cost_action").lambda_handler(event, lambda_context())
+    return result
+
+
+def restore_event() -> dict[str, Any]:
+    event = load_event("cost_controls/action_restrict.json")
+    event["request"]["mode"] = "restore"
+    return event
+
+
+def test_restrict_swaps_every_target_to_the_restricted_policy(iam: Any) -> None:
+    result = run(load_event("cost_controls/action_restrict.json"))
+    assert attached(iam) == {"group": [READ_ONLY], "role": [READ_ONLY], "user": [READ_ONLY]}
+    assert result["changed"] == 3
+    record = next(r for r in result["records"] if r["target"] == "group/beta-devs")
+    assert (record["before"], record["after"], record["result"]) == ([FULL], [READ_ONLY], "changed")
+    assert record["execution"].endswith("restrict-steward-cost-control-2026-11")
+    assert "budget" in record["why"]
+
+
+def test_restrict_twice_changes_nothing_the_second_time(iam: Any) -> None:
+    run(load_event("cost_controls/action_restrict.json"))
+    again = run(load_event("cost_controls/action_restrict.json"))
+    assert again["changed"] == 0
+    assert {r["result"] for r in again["records"]} == {"unchanged"}
+    assert attached(iam)["group"] == [READ_ONLY]
+
+
+def test_restore_gives_back_the_full_policy_only_where_it_was_restricted(iam: Any) -> None:
+    run(load_event("cost_controls/action_restrict.json"))
+    iam.detach_user_policy(UserName="alice", PolicyArn=READ_ONLY)  # someone removed it by hand
+    result = run(restore_event())
+    assert attached(iam) == {"group": [FULL], "role": [FULL], "user": []}
+    assert {r["target"]: r["result"] for r in result["records"]}["user/alice"] == "skipped"
+
+
+def test_a_missing_target_fails_before_any_target_changes(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COST_CONTROL_GROUPS", "beta-devs,no-such-group")
+    with pytest.raises(InvalidInputError, match="group/no-such-group"):
+        run(load_event("cost_controls/action_restrict.json"))
+    assert attached(iam) == {"group": [FULL], "role": [FULL], "user": [FULL]}
+
+
+def test_a_missing_policy_fails_before_any_change(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESTRICTED_POLICY_ARN", "arn:aws:iam::123456789012:policy/does-not-exist")
+    with pytest.raises(InvalidInputError, match="does-not-exist does not exist"):
+        run(load_event("cost_controls/action_restrict.json"))
+    assert attached(iam)["group"] == [FULL]
+
+
+def test_dry_run_reports_the_change_and_makes_none(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRY_RUN", "true")
+    result = run(load_event("cost_controls/action_restrict.json"))
+    assert result["dry_run"] is True
+    assert {r["result"] for r in result["records"]} == {"would-change"}
+    assert attached(iam) == {"group": [FULL], "role": [FULL], "user": [FULL]}
+
+
+@pytest.mark.parametrize("bad", [{"request": {"mode": "nuke"}}, {"request": "restrict"}, {}])
+def test_a_malformed_request_is_a_typed_error_and_changes_nothing(iam: Any, bad: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInputError, match="invalid cost-control request"):
+        run(copy.deepcopy(bad))
+    assert attached(iam)["group"] == [FULL]
+
+
+def test_no_configured_target_is_a_configuration_error(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("COST_CONTROL_GROUPS", "COST_CONTROL_ROLES", "COST_CONTROL_USERS"):
+        monkeypatch.setenv(key, "")
+    with pytest.raises(ConfigurationError, match="no targets"):
+        run(load_event("cost_controls/action_restrict.json"))
