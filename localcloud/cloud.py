@@ -128,7 +128,9 @@ class LocalCloud:
         config = read_samconfig(path, config_env)
         overrides = {**config.parameter_overrides, **(parameters or {})}
         if any(s.name == config.stack_name and s.region == config.region for s in self.stacks):
-            raise LocalCloudError(f"stack {config.stack_name} is already deployed in {config.region}")
+            raise LocalCloudError(
+                f"stack {config.stack_name} is already deployed in {config.region}"
+            )
         stack = new_stack(path, config.stack_name, config.region, overrides)
         self.stacks.append(stack)
         try:
@@ -146,7 +148,8 @@ class LocalCloud:
         key = (service, region)
         if key not in self._clients:
             self._clients[key] = boto3.client(
-                service, region_name=region,
+                service,
+                region_name=region,
                 config=Config(retries={"mode": "standard", "max_attempts": 1}),
             )
         return self._clients[key]
@@ -188,7 +191,9 @@ class LocalCloud:
     def _typed(self, logical_id: str, region: str | None, *types: str) -> Any:
         deployed = self.stack(region, logical_id).get(logical_id)
         if deployed.type not in types:
-            raise UnknownResourceError(f"{logical_id} is a {deployed.type}, not one of {list(types)}")
+            raise UnknownResourceError(
+                f"{logical_id} is a {deployed.type}, not one of {list(types)}"
+            )
         return deployed
 
     # ------------------------------------------------------------------ Lambda
@@ -206,8 +211,9 @@ class LocalCloud:
         )
         payload = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError"):
-            raise FunctionError(logical_id, payload.get("errorType", "Unknown"),
-                                payload.get("errorMessage", ""))
+            raise FunctionError(
+                logical_id, payload.get("errorType", "Unknown"), payload.get("errorMessage", "")
+            )
         return payload
 
     def invoke_async(self, function_arn: str, event: Any, source: str) -> None:
@@ -225,10 +231,16 @@ class LocalCloud:
                 if attempt < retries:
                     self.clock.sleep(_ASYNC_RETRY_DELAYS[min(attempt, 1)])
             error = json.loads(payload)
-            LOG.warning("%s: %s failed after %d attempts: %s", source, spec.name, retries + 1, error)
+            LOG.warning(
+                "%s: %s failed after %d attempts: %s", source, spec.name, retries + 1, error
+            )
             self.dispatcher.failures.append(
-                AsyncFailure(f"{spec.name} ({source})", error.get("errorType", ""),
-                             error.get("errorMessage", ""), event)
+                AsyncFailure(
+                    f"{spec.name} ({source})",
+                    error.get("errorType", ""),
+                    error.get("errorMessage", ""),
+                    event,
+                )
             )
 
         self.dispatcher.submit(run)
@@ -300,21 +312,27 @@ class LocalCloud:
             rule = bus.rules[name]
             if rule.state != "ENABLED":
                 continue
-            event = eventpattern.scheduled_event(rule_arn=rule.arn, account=ACCOUNT_ID, region=stack.region)
+            event = eventpattern.scheduled_event(
+                rule_arn=rule.arn, account=ACCOUNT_ID, region=stack.region
+            )
             started += patches.deliver_to_targets(rule, event)
         return started
 
     # ------------------------------------------------------------------ Step Functions
 
-    def start_execution(self, logical_id: str, input: Any = None, name: str | None = None,
-                        region: str | None = None) -> str:
-        deployed = self._typed(logical_id, region, "AWS::Serverless::StateMachine",
-                               "AWS::StepFunctions::StateMachine")
+    def start_execution(
+        self, logical_id: str, input: Any = None, name: str | None = None, region: str | None = None
+    ) -> str:
+        deployed = self._typed(
+            logical_id, region, "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"
+        )
         return self.start_execution_arn(deployed.ref, {} if input is None else input, name)
 
     def start_execution_arn(self, arn: str, input: Any, name: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"stateMachineArn": arn,
-                                  "input": input if isinstance(input, str) else json.dumps(input)}
+        kwargs: dict[str, Any] = {
+            "stateMachineArn": arn,
+            "input": input if isinstance(input, str) else json.dumps(input),
+        }
         if name:
             kwargs["name"] = name
         response = self.client("stepfunctions", region=arn.split(":")[3]).start_execution(**kwargs)
@@ -322,8 +340,9 @@ class LocalCloud:
 
     def executions(self, logical_id: str, region: str | None = None) -> list[dict[str, Any]]:
         """Every execution of the state machine, oldest first, with its history."""
-        arn = self._typed(logical_id, region, "AWS::Serverless::StateMachine",
-                          "AWS::StepFunctions::StateMachine").ref
+        arn = self._typed(
+            logical_id, region, "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"
+        ).ref
         sfn = self.client("stepfunctions", region=arn.split(":")[3])
         listed: list[dict[str, Any]] = []
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
@@ -350,7 +369,9 @@ class LocalCloud:
 
     def _state_machine_arns(self) -> list[str]:
         return [
-            d.ref for s in self.stacks for d in s.resources.values()
+            d.ref
+            for s in self.stacks
+            for d in s.resources.values()
             if d.type in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
         ]
 
@@ -367,7 +388,9 @@ class LocalCloud:
     def _stop_running_executions(self) -> None:
         for arn in self._running():
             try:
-                self.client("stepfunctions", region=arn.split(":")[3]).stop_execution(executionArn=arn)
+                self.client("stepfunctions", region=arn.split(":")[3]).stop_execution(
+                    executionArn=arn
+                )
             except Exception:  # noqa: BLE001 - it may have finished in between
                 LOG.debug("could not stop %s", arn)
 
@@ -394,15 +417,18 @@ class LocalCloud:
 
     # ------------------------------------------------------------------ Secrets Manager
 
-    def rotate_secret(self, secret_id: str, lambda_arn: str, rules: dict[str, Any],
-                      region: str | None = None) -> None:
+    def rotate_secret(
+        self, secret_id: str, lambda_arn: str, rules: dict[str, Any], region: str | None = None
+    ) -> None:
         kwargs: dict[str, Any] = {"SecretId": secret_id, "RotationLambdaARN": lambda_arn}
         days = rules.get("AutomaticallyAfterDays")
         if days:
             kwargs["RotationRules"] = {"AutomaticallyAfterDays": int(days)}
         self.client("secretsmanager", region=region).rotate_secret(**kwargs)
 
-    def run_rotation(self, lambda_arn: str, secret_arn: str, token: str, steps: Iterable[str]) -> None:
+    def run_rotation(
+        self, lambda_arn: str, secret_arn: str, token: str, steps: Iterable[str]
+    ) -> None:
         """Secrets Manager's side of a rotation: each step in turn, stopping at a failure."""
         spec = self.function_spec(lambda_arn)
         assert spec is not None
@@ -410,16 +436,26 @@ class LocalCloud:
 
         def run() -> None:
             for step in steps:
-                event = {"Step": step, "SecretId": secret_arn, "ClientRequestToken": token,
-                         "RotationToken": token}
+                event = {
+                    "Step": step,
+                    "SecretId": secret_arn,
+                    "ClientRequestToken": token,
+                    "RotationToken": token,
+                }
                 payload, failed = self._invoke_through_moto(spec, event)
                 if failed:
                     error = json.loads(payload)
-                    LOG.warning("rotation of %s stopped at %s: %s", secret_arn, step,
-                                error.get("errorType"))
-                    self.dispatcher.failures.append(AsyncFailure(
-                        f"rotation {step} ({spec.name})", error.get("errorType", ""),
-                        error.get("errorMessage", ""), event))
+                    LOG.warning(
+                        "rotation of %s stopped at %s: %s", secret_arn, step, error.get("errorType")
+                    )
+                    self.dispatcher.failures.append(
+                        AsyncFailure(
+                            f"rotation {step} ({spec.name})",
+                            error.get("errorType", ""),
+                            error.get("errorMessage", ""),
+                            event,
+                        )
+                    )
                     return
             if "finishSecret" in steps:
                 # A rotation that completed leaves no AWSPENDING label behind.

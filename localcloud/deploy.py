@@ -32,8 +32,13 @@ if TYPE_CHECKING:
 
 _LAMBDA_TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
 }
 
 
@@ -223,8 +228,10 @@ class Deployer:
             state[lid] = 1
             body = resources[lid]
             depends = body.get("DependsOn") or []
-            section = {"AWS::Serverless::Function": "Function",
-                       "AWS::Serverless::StateMachine": "StateMachine"}.get(body["Type"])
+            section = {
+                "AWS::Serverless::Function": "Function",
+                "AWS::Serverless::StateMachine": "StateMachine",
+            }.get(body["Type"])
             inherited = (self.globals.get(section) or {}) if section else {}
             deps = _references([body.get("Properties") or {}, inherited]) | set(
                 [depends] if isinstance(depends, str) else depends
@@ -232,8 +239,14 @@ class Deployer:
             for dep in sorted(deps):
                 if dep in resources and dep != lid:
                     visit(dep, (*trail, lid))
-                elif dep not in resources and dep not in self.stack.parameters and not dep.startswith("AWS::"):
-                    raise TemplateError(f"{lid} refers to {dep!r}, which the template does not define")
+                elif (
+                    dep not in resources
+                    and dep not in self.stack.parameters
+                    and not dep.startswith("AWS::")
+                ):
+                    raise TemplateError(
+                        f"{lid} refers to {dep!r}, which the template does not define"
+                    )
             state[lid] = 2
             order.append(lid)
 
@@ -264,7 +277,9 @@ class Deployer:
             return str(iam.get_role(RoleName=name)["Role"]["Arn"])
         except iam.exceptions.NoSuchEntityException:
             return str(
-                iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust(service))["Role"]["Arn"]
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust(service))["Role"][
+                    "Arn"
+                ]
             )
 
     # ------------------------------------------------------------------ provisioners
@@ -305,7 +320,9 @@ class Deployer:
         timeout = int(props.get("Timeout", 3))
         memory = int(props.get("MemorySize", 128))
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:  # moto stores code; the runtime reads the folder
+        with zipfile.ZipFile(
+            buffer, "w"
+        ) as archive:  # moto stores code; the runtime reads the folder
             for source in sorted(code_dir.glob("*.py")):
                 archive.write(source, source.name)
         created = self._client("lambda").create_function(
@@ -322,9 +339,16 @@ class Deployer:
         arn = created["FunctionArn"]
         retries = (props.get("EventInvokeConfig") or {}).get("MaximumRetryAttempts", 2)
         spec = FunctionSpec(
-            name=name, arn=arn, region=self.stack.region, code_dir=code_dir,
-            handler=str(props["Handler"]), runtime=runtime, timeout=timeout, memory=memory,
-            environment=env, layer_dirs=layer_dirs,
+            name=name,
+            arn=arn,
+            region=self.stack.region,
+            code_dir=code_dir,
+            handler=str(props["Handler"]),
+            runtime=runtime,
+            timeout=timeout,
+            memory=memory,
+            environment=env,
+            layer_dirs=layer_dirs,
         )
         self.stack.functions[logical_id] = spec
         self.cloud.register_function(spec, async_retries=int(retries))
@@ -359,21 +383,34 @@ class Deployer:
         arn = created["stateMachineArn"]
         return Deployed(logical_id, body_type, arn, {"Arn": arn, "Name": name})
 
-    def _state_machine(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
+    def _state_machine(
+        self, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+    ) -> Deployed:
         name = str(props.get("Name") or _physical_name(self.stack.name, logical_id, 80))
         return self._create_state_machine(
-            logical_id, name, self._definition(logical_id, props),
+            logical_id,
+            name,
+            self._definition(logical_id, props),
             self._role(logical_id, "states.amazonaws.com", props),
-            str(props.get("Type", "STANDARD")), body["Type"],
+            str(props.get("Type", "STANDARD")),
+            body["Type"],
         )
 
-    def _cfn_state_machine(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
+    def _cfn_state_machine(
+        self, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+    ) -> Deployed:
         definition = props.get("DefinitionString") or json.dumps(props.get("Definition"))
-        definition = substitute_definition(definition, props.get("DefinitionSubstitutions") or {}, logical_id)
+        definition = substitute_definition(
+            definition, props.get("DefinitionSubstitutions") or {}, logical_id
+        )
         name = str(props.get("StateMachineName") or _physical_name(self.stack.name, logical_id, 80))
         return self._create_state_machine(
-            logical_id, name, definition, str(props["RoleArn"]),
-            str(props.get("StateMachineType", "STANDARD")), body["Type"],
+            logical_id,
+            name,
+            definition,
+            str(props["RoleArn"]),
+            str(props.get("StateMachineType", "STANDARD")),
+            body["Type"],
         )
 
     def _topic(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
@@ -385,7 +422,9 @@ class Deployer:
             sns.subscribe(TopicArn=arn, Protocol=sub["Protocol"], Endpoint=sub["Endpoint"])
         return Deployed(logical_id, body["Type"], arn, {"TopicArn": arn, "TopicName": name})
 
-    def _subscription(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
+    def _subscription(
+        self, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+    ) -> Deployed:
         attributes = {}
         if "FilterPolicy" in props:
             attributes["FilterPolicy"] = json.dumps(props["FilterPolicy"])
@@ -394,24 +433,36 @@ class Deployer:
         if "RawMessageDelivery" in props:
             attributes["RawMessageDelivery"] = _string(props["RawMessageDelivery"])
         arn = self._client("sns").subscribe(
-            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
-            Attributes=attributes, ReturnSubscriptionArn=True,
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
         )["SubscriptionArn"]
         return Deployed(logical_id, body["Type"], arn, {"Arn": arn})
 
     def _queue(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
         name = str(props.get("QueueName") or _physical_name(self.stack.name, logical_id, 80))
         attributes = {
-            k: _string(v) for k, v in props.items()
+            k: _string(v)
+            for k, v in props.items()
             if k in ("VisibilityTimeout", "MessageRetentionPeriod", "FifoQueue", "DelaySeconds")
         }
         url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = self._arn("sqs", name)
-        return Deployed(logical_id, body["Type"], url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
+        return Deployed(
+            logical_id, body["Type"], url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
+        )
 
     def _put_rule(
-        self, logical_id: str, name: str, pattern: Any, schedule: Any, state: str,
-        bus: str | None, targets: list[dict[str, Any]],
+        self,
+        logical_id: str,
+        name: str,
+        pattern: Any,
+        schedule: Any,
+        state: str,
+        bus: str | None,
+        targets: list[dict[str, Any]],
     ) -> Deployed:
         events = self._client("events")
         kwargs: dict[str, Any] = {"Name": name, "State": state}
@@ -432,13 +483,21 @@ class Deployer:
     def _rule(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
         name = str(props.get("Name") or _physical_name(self.stack.name, logical_id))
         targets = [
-            {k: (json.dumps(v) if k == "Input" and not isinstance(v, str) else v)
-             for k, v in t.items() if k in ("Id", "Arn", "Input", "InputPath", "InputTransformer", "RoleArn")}
+            {
+                k: (json.dumps(v) if k == "Input" and not isinstance(v, str) else v)
+                for k, v in t.items()
+                if k in ("Id", "Arn", "Input", "InputPath", "InputTransformer", "RoleArn")
+            }
             for t in props.get("Targets") or []
         ]
         deployed = self._put_rule(
-            logical_id, name, props.get("EventPattern"), props.get("ScheduleExpression"),
-            str(props.get("State", "ENABLED")), props.get("EventBusName"), targets,
+            logical_id,
+            name,
+            props.get("EventPattern"),
+            props.get("ScheduleExpression"),
+            str(props.get("State", "ENABLED")),
+            props.get("EventBusName"),
+            targets,
         )
         if props.get("ScheduleExpression"):
             self.stack.schedules.setdefault(logical_id, []).append(name)
@@ -453,18 +512,27 @@ class Deployer:
         target_arn = deployed.attrs["Arn"]
         generated_id = f"{owner}{event_name}"
         if kind in ("Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent"):
-            target: dict[str, Any] = {"Id": str((props.get("Target") or {}).get("Id") or f"{owner}Target"),
-                                      "Arn": target_arn}
+            target: dict[str, Any] = {
+                "Id": str((props.get("Target") or {}).get("Id") or f"{owner}Target"),
+                "Arn": target_arn,
+            }
             for key in ("Input", "InputPath", "InputTransformer"):
                 if key in props:
                     target[key] = props[key]
             schedule = props.get("Schedule") or props.get("ScheduleExpression")
             enabled = props.get("Enabled", True)
-            state = str(props.get("State") or ("ENABLED" if enabled in (True, "true") else "DISABLED"))
+            state = str(
+                props.get("State") or ("ENABLED" if enabled in (True, "true") else "DISABLED")
+            )
             name = str(props.get("Name") or _physical_name(self.stack.name, generated_id))
             rule = self._put_rule(
-                generated_id, name, props.get("Pattern"), schedule, state,
-                props.get("EventBusName"), [target],
+                generated_id,
+                name,
+                props.get("Pattern"),
+                schedule,
+                state,
+                props.get("EventBusName"),
+                [target],
             )
             self.stack.resources[generated_id] = rule
             if schedule is not None:
@@ -477,28 +545,39 @@ class Deployer:
             if "FilterPolicyScope" in props:
                 attributes["FilterPolicyScope"] = str(props["FilterPolicyScope"])
             arn = self._client("sns").subscribe(
-                TopicArn=props["Topic"], Protocol="lambda", Endpoint=target_arn,
-                Attributes=attributes, ReturnSubscriptionArn=True,
+                TopicArn=props["Topic"],
+                Protocol="lambda",
+                Endpoint=target_arn,
+                Attributes=attributes,
+                ReturnSubscriptionArn=True,
             )["SubscriptionArn"]
             self.stack.resources[generated_id] = Deployed(
                 generated_id, "AWS::SNS::Subscription", arn, {"Arn": arn}
             )
         else:
-            raise TemplateError(f"{owner}: event source {event_name} of Type {kind} is not supported")
+            raise TemplateError(
+                f"{owner}: event source {event_name} of Type {kind} is not supported"
+            )
 
     def _iam_role(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
         iam = self._client("iam")
         name = str(props.get("RoleName") or _physical_name(self.stack.name, logical_id))
         role = iam.create_role(
-            RoleName=name, Path=str(props.get("Path", "/")),
+            RoleName=name,
+            Path=str(props.get("Path", "/")),
             AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]),
         )["Role"]
         for arn in props.get("ManagedPolicyArns") or []:
             iam.attach_role_policy(RoleName=name, PolicyArn=arn)
         for policy in props.get("Policies") or []:
-            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"],
-                                PolicyDocument=json.dumps(policy["PolicyDocument"]))
-        return Deployed(logical_id, body["Type"], name, {"Arn": role["Arn"], "RoleId": role["RoleId"]})
+            iam.put_role_policy(
+                RoleName=name,
+                PolicyName=policy["PolicyName"],
+                PolicyDocument=json.dumps(policy["PolicyDocument"]),
+            )
+        return Deployed(
+            logical_id, body["Type"], name, {"Arn": role["Arn"], "RoleId": role["RoleId"]}
+        )
 
     def _iam_group(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
         iam = self._client("iam")
@@ -518,33 +597,49 @@ class Deployer:
             iam.add_user_to_group(GroupName=group, UserName=name)
         return Deployed(logical_id, body["Type"], name, {"Arn": user["Arn"]})
 
-    def _iam_managed_policy(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
+    def _iam_managed_policy(
+        self, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+    ) -> Deployed:
         iam = self._client("iam")
-        name = str(props.get("ManagedPolicyName") or _physical_name(self.stack.name, logical_id, 128))
-        arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(props["PolicyDocument"]))[
-            "Policy"]["Arn"]
+        name = str(
+            props.get("ManagedPolicyName") or _physical_name(self.stack.name, logical_id, 128)
+        )
+        arn = iam.create_policy(
+            PolicyName=name, PolicyDocument=json.dumps(props["PolicyDocument"])
+        )["Policy"]["Arn"]
         for kind, targets in (("group", "Groups"), ("role", "Roles"), ("user", "Users")):
             for target in props.get(targets) or []:
-                getattr(iam, f"attach_{kind}_policy")(**{f"{kind.capitalize()}Name": target, "PolicyArn": arn})
+                getattr(iam, f"attach_{kind}_policy")(
+                    **{f"{kind.capitalize()}Name": target, "PolicyArn": arn}
+                )
         return Deployed(logical_id, body["Type"], arn, {"PolicyArn": arn})
 
     def _log_group(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
         name = str(props.get("LogGroupName") or _physical_name(self.stack.name, logical_id, 512))
         self._client("logs").create_log_group(logGroupName=name)
-        return Deployed(logical_id, body["Type"], name, {"Arn": self._arn("logs", f"log-group:{name}:*")})
+        return Deployed(
+            logical_id, body["Type"], name, {"Arn": self._arn("logs", f"log-group:{name}:*")}
+        )
 
     def _bucket(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
-        name = str(props.get("BucketName") or _physical_name(self.stack.name, logical_id, 63).lower())
+        name = str(
+            props.get("BucketName") or _physical_name(self.stack.name, logical_id, 63).lower()
+        )
         s3 = self._client("s3")
         if self.stack.region == "us-east-1":
             s3.create_bucket(Bucket=name)
         else:
-            s3.create_bucket(Bucket=name,
-                             CreateBucketConfiguration={"LocationConstraint": self.stack.region})
+            s3.create_bucket(
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.stack.region}
+            )
         if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-        return Deployed(logical_id, body["Type"], name,
-                        {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"})
+        return Deployed(
+            logical_id,
+            body["Type"],
+            name,
+            {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"},
+        )
 
     def _secret(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
         sm = self._client("secretsmanager")
@@ -569,14 +664,21 @@ class Deployer:
         arn = sm.create_secret(**kwargs)["ARN"]
         return Deployed(logical_id, body["Type"], arn, {"Id": arn})
 
-    def _rotation_schedule(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
+    def _rotation_schedule(
+        self, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+    ) -> Deployed:
         secret_id = str(props["SecretId"])
         lambda_arn = str(props.get("RotationLambdaARN", ""))
         if not lambda_arn:
-            raise TemplateError(f"{logical_id}: only Lambda rotation (RotationLambdaARN) is supported")
+            raise TemplateError(
+                f"{logical_id}: only Lambda rotation (RotationLambdaARN) is supported"
+            )
         rules = props.get("RotationRules") or {}
-        self.stack.rotations[logical_id] = {"SecretId": secret_id, "RotationLambdaARN": lambda_arn,
-                                            "RotationRules": rules}
+        self.stack.rotations[logical_id] = {
+            "SecretId": secret_id,
+            "RotationLambdaARN": lambda_arn,
+            "RotationRules": rules,
+        }
         self.stack.schedules.setdefault(logical_id, [])
         # As CloudFormation does by default (RotateImmediatelyOnUpdate), rotate once now.
         if props.get("RotateImmediatelyOnUpdate", True) not in (False, "false"):
@@ -588,9 +690,18 @@ class Deployer:
         name = str(budget.get("BudgetName") or _physical_name(self.stack.name, logical_id, 100))
         budget = {**budget, "BudgetName": name}
         if "BudgetLimit" in budget:  # CloudFormation takes numbers; the API wants a string
-            budget["BudgetLimit"] = {**budget["BudgetLimit"], "Amount": str(budget["BudgetLimit"]["Amount"])}
+            budget["BudgetLimit"] = {
+                **budget["BudgetLimit"],
+                "Amount": str(budget["BudgetLimit"]["Amount"]),
+            }
         notifications = [
-            {**n, "Notification": {**n["Notification"], "Threshold": float(n["Notification"]["Threshold"])}}
+            {
+                **n,
+                "Notification": {
+                    **n["Notification"],
+                    "Threshold": float(n["Notification"]["Threshold"]),
+                },
+            }
             for n in props.get("NotificationsWithSubscribers") or []
         ]
         self._client("budgets").create_budget(
@@ -605,11 +716,11 @@ def load_yaml_plain(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def new_stack(
-    template_path: Path, name: str, region: str, overrides: dict[str, Any]
-) -> Stack:
+def new_stack(template_path: Path, name: str, region: str, overrides: dict[str, Any]) -> Stack:
     template = load_yaml(template_path)
     return Stack(
-        name=name, region=region, template_path=template_path,
+        name=name,
+        region=region,
+        template_path=template_path,
         parameters=resolve_parameters(template, overrides),
     )

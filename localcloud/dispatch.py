@@ -60,7 +60,7 @@ class Dispatcher:
         def run() -> None:
             try:
                 fn()
-            except Exception:  # noqa: BLE001 - asynchronous work has no caller to raise to
+            except Exception:
                 LOG.exception("asynchronous work failed")
             finally:
                 with self._cond:

@@ -16,7 +16,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from localcloud import eventpattern
@@ -98,13 +98,18 @@ def _install_lambda() -> None:
 
 
 def _iso_ms(moment: datetime | None = None) -> str:
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def sns_lambda_event(
-    *, topic_arn: str, subscription_arn: str, message: str, message_id: str,
-    subject: str | None, attributes: dict[str, Any] | None,
+    *,
+    topic_arn: str,
+    subscription_arn: str,
+    message: str,
+    message_id: str,
+    subject: str | None,
+    attributes: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The event Lambda receives from SNS, field for field."""
     region = topic_arn.split(":")[3]
@@ -126,8 +131,10 @@ def sns_lambda_event(
                     "SigningCertUrl": f"https://sns.{region}.amazonaws.com/SimpleNotificationService-local.pem",
                     "UnsubscribeUrl": f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription_arn}",
                     "MessageAttributes": {
-                        k: {"Type": v.get("Type", v.get("DataType", "String")),
-                            "Value": v.get("Value", v.get("StringValue"))}
+                        k: {
+                            "Type": v.get("Type", v.get("DataType", "String")),
+                            "Value": v.get("Value", v.get("StringValue")),
+                        }
                         for k, v in (attributes or {}).items()
                     },
                 },
@@ -141,14 +148,28 @@ def _install_sns() -> None:
 
     original = Subscription.publish
 
-    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
-                message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
-                deduplication_id: str | None = None, message_structure: str | None = None) -> None:
+    def publish(
+        self: Any,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+    ) -> None:
         cloud = _ACTIVE
         if self.protocol != "lambda" or cloud is None or cloud.function_spec(self.endpoint) is None:
-            return original(self, message, message_id, subject=subject,  # type: ignore[no-any-return]
-                            message_attributes=message_attributes, group_id=group_id,
-                            deduplication_id=deduplication_id, message_structure=message_structure)
+            return original(
+                self,
+                message,
+                message_id,
+                subject=subject,  # type: ignore[no-any-return]
+                message_attributes=message_attributes,
+                group_id=group_id,
+                deduplication_id=deduplication_id,
+                message_structure=message_structure,
+            )
         if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
             message_attributes, message
         ):
@@ -156,8 +177,12 @@ def _install_sns() -> None:
         if message_structure == "json":
             message = self._parse_message_structure(message, self.protocol)
         event = sns_lambda_event(
-            topic_arn=self.topic.arn, subscription_arn=self.arn, message=message,
-            message_id=message_id, subject=subject, attributes=message_attributes,
+            topic_arn=self.topic.arn,
+            subscription_arn=self.arn,
+            message=message,
+            message_id=message_id,
+            subject=subject,
+            attributes=message_attributes,
         )
         cloud.invoke_async(self.endpoint, event, source=f"SNS {self.topic.arn}")
         return None
@@ -170,9 +195,9 @@ def _install_sns() -> None:
 
 def _event_time(value: Any) -> str:
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
 
 
@@ -197,9 +222,11 @@ def deliver_to_targets(rule: Any, event: dict[str, Any]) -> list[Any]:
             results.append(arn)
         elif service == "sqs":
             queue_url = cloud.client("sqs", region=region).get_queue_url(
-                QueueName=arn.split(":")[5])["QueueUrl"]
+                QueueName=arn.split(":")[5]
+            )["QueueUrl"]
             cloud.client("sqs", region=region).send_message(
-                QueueUrl=queue_url, MessageBody=payload if isinstance(payload, str) else json.dumps(payload)
+                QueueUrl=queue_url,
+                MessageBody=payload if isinstance(payload, str) else json.dumps(payload),
             )
             results.append(arn)
         else:
@@ -224,7 +251,9 @@ def _install_events() -> None:
 
     _ORIGINAL_SEND[:] = [Rule.send_to_targets]
 
-    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+    def send_to_targets(
+        self: Any, original_event: dict[str, Any], transform_input: bool = True
+    ) -> None:
         if _ACTIVE is None:
             return _ORIGINAL_SEND[0](self, original_event, transform_input)  # type: ignore[no-any-return]
         pattern = self.event_pattern.get_pattern()
@@ -251,16 +280,26 @@ def _install_secretsmanager() -> None:
 
     original = SecretsManagerBackend.rotate_secret
 
-    def rotate_secret(self: Any, secret_id: str, client_request_token: str | None = None,
-                      rotation_lambda_arn: str | None = None,
-                      rotation_rules: dict[str, Any] | None = None,
-                      rotate_immediately: bool = True) -> str:
+    def rotate_secret(
+        self: Any,
+        secret_id: str,
+        client_request_token: str | None = None,
+        rotation_lambda_arn: str | None = None,
+        rotation_rules: dict[str, Any] | None = None,
+        rotate_immediately: bool = True,
+    ) -> str:
         cloud = _ACTIVE
         existing = self.secrets[secret_id].rotation_lambda_arn if secret_id in self.secrets else ""
         lambda_arn = rotation_lambda_arn or existing
         if cloud is None or not lambda_arn or cloud.function_spec(lambda_arn) is None:
-            return original(self, secret_id, client_request_token, rotation_lambda_arn,  # type: ignore[no-any-return]
-                            rotation_rules, rotate_immediately)
+            return original(
+                self,
+                secret_id,
+                client_request_token,
+                rotation_lambda_arn,  # type: ignore[no-any-return]
+                rotation_rules,
+                rotate_immediately,
+            )
         # moto validates and creates the AWSPENDING version; its own step calls are muted and
         # its unconditional promotion skipped (rotate_immediately=False), because on AWS only
         # the rotation function's finishSecret moves AWSCURRENT.
@@ -284,11 +323,16 @@ def _install_secretsmanager() -> None:
 
     original_stage = SecretsManagerBackend.update_secret_version_stage
 
-    def update_secret_version_stage(self: Any, secret_id: str, version_stage: str,
-                                    remove_from_version_id: str | None,
-                                    move_to_version_id: str | None) -> Any:
-        result = original_stage(self, secret_id, version_stage, remove_from_version_id,
-                                move_to_version_id)
+    def update_secret_version_stage(
+        self: Any,
+        secret_id: str,
+        version_stage: str,
+        remove_from_version_id: str | None,
+        move_to_version_id: str | None,
+    ) -> Any:
+        result = original_stage(
+            self, secret_id, version_stage, remove_from_version_id, move_to_version_id
+        )
         # moto moves the label but not the version GetSecretValue returns by default;
         # on AWS, the version with AWSCURRENT is the secret's value.
         if version_stage == "AWSCURRENT" and move_to_version_id:

@@ -99,6 +99,8 @@ def ensure_stdout_view() -> None:
     with _install_lock:
         if not isinstance(sys.stdout, InvocationStdout):
             sys.stdout = InvocationStdout(sys.stdout)  # type: ignore[assignment]
+
+
 _install_depth = 0
 
 
@@ -109,7 +111,8 @@ def isolation() -> Iterator[None]:
     with _install_lock:
         if _install_depth == 0:
             saved_environ = os.environ
-            os.environ = InvocationEnviron(saved_environ)  # type: ignore[assignment]
+            # Replacing (not clearing) os.environ is the point: the view delegates to it.
+            os.environ = InvocationEnviron(saved_environ)  # type: ignore[assignment]  # noqa: B003
         _install_depth += 1
     ensure_stdout_view()
     try:
@@ -118,7 +121,7 @@ def isolation() -> Iterator[None]:
         with _install_lock:
             _install_depth -= 1
             if _install_depth == 0:
-                os.environ = os.environ.base  # type: ignore[attr-defined]
+                os.environ = os.environ.base  # type: ignore[attr-defined]  # noqa: B003
                 if isinstance(sys.stdout, InvocationStdout):
                     sys.stdout = sys.stdout.base
 
@@ -174,9 +177,7 @@ class InvocationResult:
         """The response body Lambda returns: the result, or the runtime's error document."""
         if self.error_type is None:
             return json.dumps(self.payload)
-        return json.dumps(
-            {"errorType": self.error_type, "errorMessage": self.error_message or ""}
-        )
+        return json.dumps({"errorType": self.error_type, "errorMessage": self.error_message or ""})
 
 
 class Runtime:
@@ -227,7 +228,9 @@ class Runtime:
             if not source.exists():
                 raise FileNotFoundError(f"{spec.name}: handler module {source} does not exist")
             # A unique module name per function: every function's handler module is `app`.
-            unique = f"_localcloud_fn_{abs(hash(str(spec.code_dir)))}_{module_path.replace('.', '_')}"
+            unique = (
+                f"_localcloud_fn_{abs(hash(str(spec.code_dir)))}_{module_path.replace('.', '_')}"
+            )
             module_spec = importlib.util.spec_from_file_location(unique, source)
             assert module_spec is not None and module_spec.loader is not None
             module: ModuleType = importlib.util.module_from_spec(module_spec)

@@ -29,8 +29,23 @@ _SHORT_TAGS = {
     **{
         name: f"Fn::{name}"
         for name in (
-            "Sub", "GetAtt", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or",
-            "FindInMap", "Base64", "GetAZs", "ImportValue", "Cidr", "ToJsonString", "Length",
+            "Sub",
+            "GetAtt",
+            "Join",
+            "Select",
+            "Split",
+            "If",
+            "Equals",
+            "Not",
+            "And",
+            "Or",
+            "FindInMap",
+            "Base64",
+            "GetAZs",
+            "ImportValue",
+            "Cidr",
+            "ToJsonString",
+            "Length",
         )
     },
 }
@@ -120,9 +135,7 @@ def read_samconfig(template_path: Path, config_env: str | None) -> SamConfig:
 # --------------------------------------------------------------------------- parameters
 
 
-def resolve_parameters(
-    template: Mapping[str, Any], overrides: Mapping[str, Any]
-) -> dict[str, Any]:
+def resolve_parameters(template: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Parameter values after defaults and overrides, checked as CloudFormation checks them."""
     declared: dict[str, Any] = template.get("Parameters") or {}
     unknown = sorted(set(overrides) - set(declared))
@@ -213,7 +226,7 @@ class Resolver:
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             handler = self._functions().get(key)
             if handler is not None:
                 return handler(arg)

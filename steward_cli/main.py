@@ -1,8 +1,8 @@
 """`steward`: try Steward's automations on the Docker-free local cloud.
 
-    steward demo [automation ...]          play every automation's scenario
-    steward invoke LogicalId -e event.json the Docker-free twin of `sam local invoke`
-    steward local up [--port 4566]         serve the local cloud for the aws CLI and boto3
+steward demo [automation ...]          play every automation's scenario
+steward invoke LogicalId -e event.json the Docker-free twin of `sam local invoke`
+steward local up [--port 4566]         serve the local cloud for the aws CLI and boto3
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def _demo(args: argparse.Namespace) -> int:
     for scenario in chosen:
         reporter.title(f"{scenario.title} [{scenario.name}]")
         try:
-            with LocalCloud(template=args.template, parameters=dict(scenario.parameters),
-                            time_scale=0.0) as cloud:
+            with LocalCloud(
+                template=args.template, parameters=dict(scenario.parameters), time_scale=0.0
+            ) as cloud:
                 scenario.run(cloud, reporter)
                 cloud.wait_idle(timeout=120)
             reporter.result(scenario.name, True)
@@ -84,8 +85,12 @@ def _invoke(args: argparse.Namespace) -> int:
         event = json.load(sys.stdin)
     elif args.event:
         event = json.loads(Path(args.event).read_text(encoding="utf-8"))
-    with LocalCloud(template=args.template, config_env=args.config_env,
-                    parameters=_overrides(args.parameter_overrides), echo_logs=True) as cloud:
+    with LocalCloud(
+        template=args.template,
+        config_env=args.config_env,
+        parameters=_overrides(args.parameter_overrides),
+        echo_logs=True,
+    ) as cloud:
         try:
             result = cloud.invoke(args.logical_id, event)
         except FunctionError as exc:
@@ -103,15 +108,21 @@ def _local_up(args: argparse.Namespace) -> int:
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("steward: the local cloud only listens on loopback")
-    with LocalCloud(template=args.template, config_env=args.config_env,
-                    parameters=_overrides(args.parameter_overrides), echo_logs=True,
-                    time_scale=args.time_scale) as cloud:
+    with LocalCloud(
+        template=args.template,
+        config_env=args.config_env,
+        parameters=_overrides(args.parameter_overrides),
+        echo_logs=True,
+        time_scale=args.time_scale,
+    ) as cloud:
         server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
         server.start()
         endpoint = f"http://{args.host}:{args.port}"
         print(f"Steward local cloud on {endpoint}  (Ctrl-C to stop)")
-        print(f"  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=testing "
-              f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={cloud.stacks[0].region}")
+        print(
+            f"  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=testing "
+            f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={cloud.stacks[0].region}"
+        )
         for stack in cloud.stacks:
             for logical_id, deployed in sorted(stack.resources.items()):
                 print(f"  {logical_id:40} {deployed.ref}")
@@ -127,8 +138,9 @@ def _local_up(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="steward", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="steward", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="play each automation's scenario on the local cloud")
@@ -142,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     invoke = sub.add_parser("invoke", help="invoke one function with an event file")
     invoke.add_argument("logical_id")
     invoke.add_argument("--event", "-e", help="JSON event file, or - for stdin")
-    invoke.add_argument("--wait", type=float, default=60, help="seconds to wait for what it started")
+    invoke.add_argument(
+        "--wait", type=float, default=60, help="seconds to wait for what it started"
+    )
     _add_stack_options(invoke)
     invoke.set_defaults(func=_invoke)
 
@@ -151,8 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = local_sub.add_parser("up", help="serve the local cloud on 127.0.0.1")
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=4566)
-    up.add_argument("--time-scale", type=float, default=1.0,
-                    help="Wait states and retries run at this fraction of real time")
+    up.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="Wait states and retries run at this fraction of real time",
+    )
     up.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
     _add_stack_options(up)
     up.set_defaults(func=_local_up)
@@ -161,8 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-                        format="%(message)s")
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(message)s",
+    )
     if args.command == "invoke" or args.command == "local":
         logging.getLogger("localcloud").setLevel(logging.INFO)
     return int(args.func(args))

@@ -42,22 +42,48 @@ class Reporter:
         self.line(f"{label}: {text}", indent=1)
 
     def execution(self, execution: dict[str, Any]) -> None:
-        """Each state entered, with what it produced, then how the execution ended."""
+        """Each state entered, with what it added to the state data, then how it ended."""
+        entered: dict[str, Any] = {}
         for event in execution["history"]:
             kind = event["type"]
-            if kind.endswith("StateExited"):
+            if kind.endswith("StateEntered"):
+                details = event.get("stateEnteredEventDetails", {})
+                entered[details.get("name", "")] = _parse(details.get("input"))
+            elif kind.endswith("StateExited"):
                 details = event.get("stateExitedEventDetails", {})
-                output = details.get("output", "")
-                if len(output) > 240:
-                    output = output[:237] + "..."
-                self.line(f"> {details.get('name')}: {output}", "state", 1)
+                name = details.get("name", "")
+                shown = _changes(entered.get(name), _parse(details.get("output")))
+                self.line(f"> {name}: {_short(shown)}", "state", 1)
             elif kind.endswith("Failed") and "StateEntered" not in kind:
                 details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-                self.line(f"! {kind}: {details.get('error', '')} {details.get('cause', '')[:200]}",
-                          "fail", 1)
+                self.line(
+                    f"! {kind}: {details.get('error', '')} {str(details.get('cause', ''))[:200]}",
+                    "fail",
+                    1,
+                )
         style = "ok" if execution["status"] == "SUCCEEDED" else "fail"
         self.line(f"execution {execution['status']}", style, 1)
 
     def result(self, name: str, ok: bool, reason: str = "") -> None:
         mark = "PASS" if ok else "FAIL"
         self.line(f"{mark} {name}" + (f": {reason}" if reason else ""), "ok" if ok else "fail")
+
+
+def _parse(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except json.JSONDecodeError:
+        return text
+
+
+def _changes(before: Any, after: Any) -> Any:
+    """What a state added or changed, when both sides are objects; else its whole output."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        return changed if changed else "(state data unchanged)"
+    return after
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -29,7 +29,9 @@ def load_handler(folder: str) -> Any:
     import importlib.util
 
     use_function(folder)
-    spec = importlib.util.spec_from_file_location(f"app_{folder}", ROOT / "functions" / folder / "app.py")
+    spec = importlib.util.spec_from_file_location(
+        f"app_{folder}", ROOT / "functions" / folder / "app.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
@@ -44,9 +46,12 @@ def lambda_context(name: str = "test-function", timeout_s: int = 60) -> Any:
     from localcloud.runtime import LambdaContext
 
     return LambdaContext(
-        function_name=name, function_version="$LATEST",
+        function_name=name,
+        function_version="$LATEST",
         invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
-        memory_limit_in_mb=256, aws_request_id="00000000-0000-4000-8000-000000000000",
-        log_group_name=f"/aws/lambda/{name}", log_stream_name="2026/11/23/[$LATEST]test",
+        memory_limit_in_mb=256,
+        aws_request_id="00000000-0000-4000-8000-000000000000",
+        log_group_name=f"/aws/lambda/{name}",
+        log_stream_name="2026/11/23/[$LATEST]test",
         deadline_ms=int(time.time() * 1000) + timeout_s * 1000,
     )

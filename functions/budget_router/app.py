@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -29,20 +29,41 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         records = parse(event=event, model=SnsModel).Records
     except ValidationError as exc:
-        raise InvalidInputError(f"not an SNS event: {exc.error_count()} validation error(s)") from None
+        raise InvalidInputError(
+            f"not an SNS event: {exc.error_count()} validation error(s)"
+        ) from None
     settings = RouterSettings.from_env()
     results = []
     for record in records:
         alert = parse_notification(record.Sns.Message, record.Sns.Subject)
-        result = route(alert, sfn=aws.client("stepfunctions"), settings=settings,
-                       now=datetime.now(timezone.utc), message_id=record.Sns.MessageId)
+        result = route(
+            alert,
+            sfn=aws.client("stepfunctions"),
+            settings=settings,
+            now=datetime.now(UTC),
+            message_id=record.Sns.MessageId,
+        )
         metrics.add_metric(name="BudgetAlertsReceived", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name="BudgetAlertsDuplicate" if result.duplicate else "CostControlsStarted",
-                           unit=MetricUnit.Count, value=1)
-        logger.info("budget alert routed", extra={
-            "alert": alert.as_dict(), "execution_name": result.execution_name,
-            "execution_arn": result.execution_arn, "duplicate": result.duplicate})
-        results.append({"execution_name": result.execution_name,
-                        "execution_arn": result.execution_arn, "duplicate": result.duplicate,
-                        "parsed": alert.parsed})
+        metrics.add_metric(
+            name="BudgetAlertsDuplicate" if result.duplicate else "CostControlsStarted",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        logger.info(
+            "budget alert routed",
+            extra={
+                "alert": alert.as_dict(),
+                "execution_name": result.execution_name,
+                "execution_arn": result.execution_arn,
+                "duplicate": result.duplicate,
+            },
+        )
+        results.append(
+            {
+                "execution_name": result.execution_name,
+                "execution_arn": result.execution_arn,
+                "duplicate": result.duplicate,
+                "parsed": alert.parsed,
+            }
+        )
     return {"routed": results}

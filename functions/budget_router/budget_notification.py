@@ -53,7 +53,9 @@ class BudgetAlert:
         data = asdict(self)
         for key in ("budgeted", "amount"):
             money = getattr(self, key)
-            data[key] = None if money is None else {"amount": str(money.amount), "currency": money.currency}
+            data[key] = (
+                None if money is None else {"amount": str(money.amount), "currency": money.currency}
+            )
         data["reason"] = self.reason
         return data
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from budget_notification import BudgetAlert
+
 from steward_common.errors import ConfigurationError
 from steward_common.settings import env_str
 
@@ -63,7 +64,11 @@ def execution_name(budget_name: str, period: str) -> str:
 
 
 def route(
-    alert: BudgetAlert, *, sfn: Any, settings: RouterSettings, now: datetime,
+    alert: BudgetAlert,
+    *,
+    sfn: Any,
+    settings: RouterSettings,
+    now: datetime,
     message_id: str,
 ) -> RouteResult:
     budget = alert.budget_name or settings.budget_name

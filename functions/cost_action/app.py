@@ -41,14 +41,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise InvalidInputError(f"invalid cost-control request; check {fields}") from None
     settings = SwapSettings.from_env()
     records = swap(
-        aws.client("iam"), settings, action.request.mode, why=action.request.reason,
-        execution=action.execution_id, who=f"steward cost controls ({context.function_name})",
+        aws.client("iam"),
+        settings,
+        action.request.mode,
+        why=action.request.reason,
+        execution=action.execution_id,
+        who=f"steward cost controls ({context.function_name})",
     )
     for record in as_dicts(records):
         logger.info("audit", extra={"audit": record})
     changed = sum(r.result == "changed" for r in records)
     metrics.add_metric(name="PrincipalsChanged", unit=MetricUnit.Count, value=changed)
-    metrics.add_metric(name="PrincipalsUnchanged", unit=MetricUnit.Count, value=len(records) - changed)
+    metrics.add_metric(
+        name="PrincipalsUnchanged", unit=MetricUnit.Count, value=len(records) - changed
+    )
     return {
         "mode": action.request.mode,
         "dry_run": settings.dry_run,

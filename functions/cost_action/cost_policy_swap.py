@@ -8,7 +8,7 @@ without either policy, even for a moment.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from steward_common.errors import ConfigurationError, InvalidInputError
@@ -47,8 +47,11 @@ class SwapSettings:
     def from_env(cls) -> SwapSettings:
         targets = tuple(
             Target(kind, name)
-            for kind, variable in zip(_KINDS, ("COST_CONTROL_GROUPS", "COST_CONTROL_ROLES",
-                                               "COST_CONTROL_USERS"), strict=True)
+            for kind, variable in zip(
+                _KINDS,
+                ("COST_CONTROL_GROUPS", "COST_CONTROL_ROLES", "COST_CONTROL_USERS"),
+                strict=True,
+            )
             for name in env_list(variable)
         )
         if not targets:
@@ -77,7 +80,9 @@ class AuditRecord:
 def _attached(iam: Any, target: Target) -> list[str]:
     operation = f"list_attached_{target.kind}_policies"
     arg = f"{target.kind.capitalize()}Name"
-    return sorted(p["PolicyArn"] for p in paginate(iam, operation, "AttachedPolicies", **{arg: target.name}))
+    return sorted(
+        p["PolicyArn"] for p in paginate(iam, operation, "AttachedPolicies", **{arg: target.name})
+    )
 
 
 def _change(iam: Any, verb: str, target: Target, policy_arn: str) -> None:
@@ -106,28 +111,43 @@ def current_state(iam: Any, settings: SwapSettings) -> dict[Target, list[str]]:
 
 
 def swap(
-    iam: Any, settings: SwapSettings, mode: Mode, *, why: str, execution: str | None, who: str,
+    iam: Any,
+    settings: SwapSettings,
+    mode: Mode,
+    *,
+    why: str,
+    execution: str | None,
+    who: str,
 ) -> list[AuditRecord]:
     add, remove = (
-        (settings.restricted_policy_arn, settings.full_policy_arn) if mode == "restrict"
+        (settings.restricted_policy_arn, settings.full_policy_arn)
+        if mode == "restrict"
         else (settings.full_policy_arn, settings.restricted_policy_arn)
     )
     records: list[AuditRecord] = []
     for target, before in current_state(iam, settings).items():
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         if remove not in before:
             # Restrict only what has the full policy; restore only what Steward restricted.
             result = "unchanged" if add in before else "skipped"
-            records.append(AuditRecord(str(target), mode, result, before, before, why, execution, who, now))
+            records.append(
+                AuditRecord(str(target), mode, result, before, before, why, execution, who, now)
+            )
             continue
         after = sorted({*before, add} - {remove})
         if settings.dry_run:
-            records.append(AuditRecord(str(target), mode, "would-change", before, after, why, execution, who, now))
+            records.append(
+                AuditRecord(
+                    str(target), mode, "would-change", before, after, why, execution, who, now
+                )
+            )
             continue
         if add not in before:
             _change(iam, "attach", target, add)
         _change(iam, "detach", target, remove)
-        records.append(AuditRecord(str(target), mode, "changed", before, after, why, execution, who, now))
+        records.append(
+            AuditRecord(str(target), mode, "changed", before, after, why, execution, who, now)
+        )
     return records
 
 

@@ -1,12 +1,14 @@
 """Demo scenarios: one per automation, each a scripted, realistic run on the local cloud.
 
-A scenario module defines `SCENARIO = Scenario(...)`; `ALL` lists them in demo order.
+A scenario module in this package defines `SCENARIO = Scenario(...)`; `all_scenarios()`
+finds every one, in the order of their `order` fields.
 A scenario raises `ScenarioFailed` (or any exception) when what it shows did not happen.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,7 @@ class Scenario:
     title: str
     run: Callable[[Any, Reporter], None]  # (LocalCloud, Reporter)
     parameters: dict[str, str] = field(default_factory=dict)
+    order: int = 100
 
 
 def expect(condition: bool, message: str) -> None:
@@ -31,8 +34,9 @@ def expect(condition: bool, message: str) -> None:
         raise ScenarioFailed(message)
 
 
-_MODULES: tuple[str, ...] = ()
-
-
 def all_scenarios() -> list[Scenario]:
-    return [importlib.import_module(f"steward_cli.scenarios.{m}").SCENARIO for m in _MODULES]
+    found = [
+        importlib.import_module(f"{__name__}.{module.name}").SCENARIO
+        for module in pkgutil.iter_modules(__path__)
+    ]
+    return sorted(found, key=lambda s: (s.order, s.name))

@@ -35,7 +35,9 @@ def cloud(cloud_factory: Any) -> LocalCloud:
     return cloud_factory()
 
 
-def drain(cloud: LocalCloud, logical_id: str = "RecordQueue", region: str | None = None) -> list[Any]:
+def drain(
+    cloud: LocalCloud, logical_id: str = "RecordQueue", region: str | None = None
+) -> list[Any]:
     """Every message on the record queue, parsed, in no particular order."""
     sqs = cloud.client("sqs", region=region)
     url = cloud.physical_id(logical_id, region=region)

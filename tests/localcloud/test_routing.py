@@ -17,7 +17,9 @@ def _order(detail: dict[str, Any], source: str = "shop.web") -> dict[str, Any]:
     return {"Source": source, "DetailType": "Order Placed", "Detail": detail}
 
 
-def test_matching_event_reaches_the_function_through_its_input_transformer(cloud: LocalCloud) -> None:
+def test_matching_event_reaches_the_function_through_its_input_transformer(
+    cloud: LocalCloud,
+) -> None:
     cloud.put_events([_order(ORDER)])
     cloud.wait_idle(timeout=30)
     [record] = drain(cloud)
@@ -62,7 +64,7 @@ def test_fire_schedule_delivers_the_rules_input_to_the_function(cloud: LocalClou
 
 
 def test_fire_schedule_of_something_without_a_schedule_is_a_clear_error(cloud: LocalCloud) -> None:
-    with pytest.raises(LookupError, match="RecorderB .* has no schedule"):
+    with pytest.raises(LookupError, match=r"RecorderB .* has no schedule"):
         cloud.fire_schedule("RecorderB")
 
 

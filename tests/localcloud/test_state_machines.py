@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from localcloud import LocalCloud
 
 
@@ -11,8 +13,11 @@ def test_retry_then_catch_on_a_handler_exception_uses_its_class_name(cloud: Loca
     [execution] = cloud.executions("RetryCatchStateMachine")
     types = [e["type"] for e in execution["history"]]
     assert types.count("LambdaFunctionFailed") == 3  # the first try and MaxAttempts 2 retries
-    failures = [e["lambdaFunctionFailedEventDetails"] for e in execution["history"]
-                if e["type"] == "LambdaFunctionFailed"]
+    failures = [
+        e["lambdaFunctionFailedEventDetails"]
+        for e in execution["history"]
+        if e["type"] == "LambdaFunctionFailed"
+    ]
     assert {f["error"] for f in failures} == {"TransientError"}
     assert "PassStateEntered" in types  # caught, then on to Recovered
     assert execution["status"] == "SUCCEEDED"
@@ -23,8 +28,9 @@ def test_parallel_and_map_branches_run_concurrently_each_with_its_own_environmen
     cloud: LocalCloud,
 ) -> None:
     a, b = cloud.attribute("RecorderA", "Arn"), cloud.attribute("RecorderB", "Arn")
-    items = [{"fn": a if i % 2 == 0 else b, "expected": "A" if i % 2 == 0 else "B"}
-             for i in range(8)]
+    items = [
+        {"fn": a if i % 2 == 0 else b, "expected": "A" if i % 2 == 0 else "B"} for i in range(8)
+    ]
     cloud.start_execution("FanStateMachine", {"items": items})
     cloud.wait_idle(timeout=60)
     [execution] = cloud.executions("FanStateMachine")
@@ -36,7 +42,7 @@ def test_parallel_and_map_branches_run_concurrently_each_with_its_own_environmen
     assert all(r["tag_after_hold"] == r["tag"] for r in results + output["parallel"])
     # The invocations really overlapped, so isolation was put to the test.
     spans = sorted((r["started"], r["ended"]) for r in results + output["parallel"])
-    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:], strict=False))
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
 
 
 def test_a_one_hour_wait_finishes_in_under_a_second_at_time_scale_zero(cloud: LocalCloud) -> None:

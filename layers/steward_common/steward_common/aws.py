@@ -21,7 +21,8 @@ RETRY_CONFIG = Config(
 
 @lru_cache(maxsize=64)
 def _cached(service: str, region: str | None, endpoint: str | None) -> Any:
-    return boto3.session.Session().client(
+    # `service` is any service name, which the typed overloads cannot express.
+    return boto3.session.Session().client(  # type: ignore[call-overload]
         service, region_name=region, config=RETRY_CONFIG, endpoint_url=endpoint
     )
 

@@ -27,7 +27,10 @@ def env_str(name: str, default: str | None = None, env: Mapping[str, str] | None
 
 
 def env_int(
-    name: str, default: int | None = None, *, minimum: int | None = None,
+    name: str,
+    default: int | None = None,
+    *,
+    minimum: int | None = None,
     env: Mapping[str, str] | None = None,
 ) -> int:
     raw = _env(env).get(name)

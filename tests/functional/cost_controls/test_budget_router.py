@@ -18,7 +18,8 @@ PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succe
 def machine(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
     sfn = boto3.client("stepfunctions")
     arn: str = sfn.create_state_machine(
-        name="cost-control", definition=PASS_MACHINE,
+        name="cost-control",
+        definition=PASS_MACHINE,
         roleArn="arn:aws:iam::123456789012:role/sfn",
     )["stateMachineArn"]
     monkeypatch.setenv("COST_CONTROL_STATE_MACHINE_ARN", arn)
@@ -41,7 +42,9 @@ def test_a_budget_alert_starts_one_restriction_named_after_budget_and_period(mac
     assert not routed["duplicate"] and routed["parsed"]
     [execution] = executions(machine)
     assert execution["name"].startswith("restrict-steward-cost-control-20")
-    described = boto3.client("stepfunctions").describe_execution(executionArn=execution["executionArn"])
+    described = boto3.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]
+    )
     request = json.loads(described["input"])
     assert request["mode"] == "restrict"
     assert request["alert"]["amount"] == {"amount": "112.47", "currency": "USD"}
@@ -59,7 +62,9 @@ def test_free_text_still_restricts_with_the_reason_unparsed(machine: str) -> Non
     [routed] = route(load_event("cost_controls/budget_alert_free_text.json"))["routed"]
     assert routed["parsed"] is False
     [execution] = executions(machine)
-    described = boto3.client("stepfunctions").describe_execution(executionArn=execution["executionArn"])
+    described = boto3.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]
+    )
     assert json.loads(described["input"])["reason"] == "unparsed"
     assert execution["name"].startswith("restrict-steward-cost-control-")
 

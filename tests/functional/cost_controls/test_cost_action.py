@@ -26,9 +26,12 @@ def iam(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     client.create_user(UserName="alice")
     client.attach_user_policy(UserName="alice", PolicyArn=FULL)
     for key, value in {
-        "COST_CONTROL_GROUPS": "beta-devs", "COST_CONTROL_ROLES": "beta-ci",
-        "COST_CONTROL_USERS": "alice", "FULL_POLICY_ARN": FULL,
-        "RESTRICTED_POLICY_ARN": READ_ONLY, "DRY_RUN": "false",
+        "COST_CONTROL_GROUPS": "beta-devs",
+        "COST_CONTROL_ROLES": "beta-ci",
+        "COST_CONTROL_USERS": "alice",
+        "FULL_POLICY_ARN": FULL,
+        "RESTRICTED_POLICY_ARN": READ_ONLY,
+        "DRY_RUN": "false",
     }.items():
         monkeypatch.setenv(key, value)
     return client
@@ -36,9 +39,18 @@ def iam(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def attached(iam: Any) -> dict[str, list[str]]:
     return {
-        "group": [p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName="beta-devs")["AttachedPolicies"]],
-        "role": [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="beta-ci")["AttachedPolicies"]],
-        "user": [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]],
+        "group": [
+            p["PolicyArn"]
+            for p in iam.list_attached_group_policies(GroupName="beta-devs")["AttachedPolicies"]
+        ],
+        "role": [
+            p["PolicyArn"]
+            for p in iam.list_attached_role_policies(RoleName="beta-ci")["AttachedPolicies"]
+        ],
+        "user": [
+            p["PolicyArn"]
+            for p in iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]
+        ],
     }
 
 
@@ -79,21 +91,27 @@ def test_restore_gives_back_the_full_policy_only_where_it_was_restricted(iam: An
     assert {r["target"]: r["result"] for r in result["records"]}["user/alice"] == "skipped"
 
 
-def test_a_missing_target_fails_before_any_target_changes(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_target_fails_before_any_target_changes(
+    iam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COST_CONTROL_GROUPS", "beta-devs,no-such-group")
     with pytest.raises(InvalidInputError, match="group/no-such-group"):
         run(load_event("cost_controls/action_restrict.json"))
     assert attached(iam) == {"group": [FULL], "role": [FULL], "user": [FULL]}
 
 
-def test_a_missing_policy_fails_before_any_change(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_policy_fails_before_any_change(
+    iam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RESTRICTED_POLICY_ARN", "arn:aws:iam::123456789012:policy/does-not-exist")
     with pytest.raises(InvalidInputError, match="does-not-exist does not exist"):
         run(load_event("cost_controls/action_restrict.json"))
     assert attached(iam)["group"] == [FULL]
 
 
-def test_dry_run_reports_the_change_and_makes_none(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_reports_the_change_and_makes_none(
+    iam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DRY_RUN", "true")
     result = run(load_event("cost_controls/action_restrict.json"))
     assert result["dry_run"] is True
@@ -102,13 +120,17 @@ def test_dry_run_reports_the_change_and_makes_none(iam: Any, monkeypatch: pytest
 
 
 @pytest.mark.parametrize("bad", [{"request": {"mode": "nuke"}}, {"request": "restrict"}, {}])
-def test_a_malformed_request_is_a_typed_error_and_changes_nothing(iam: Any, bad: dict[str, Any]) -> None:
+def test_a_malformed_request_is_a_typed_error_and_changes_nothing(
+    iam: Any, bad: dict[str, Any]
+) -> None:
     with pytest.raises(InvalidInputError, match="invalid cost-control request"):
         run(copy.deepcopy(bad))
     assert attached(iam)["group"] == [FULL]
 
 
-def test_no_configured_target_is_a_configuration_error(iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_configured_target_is_a_configuration_error(
+    iam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key in ("COST_CONTROL_GROUPS", "COST_CONTROL_ROLES", "COST_CONTROL_USERS"):
         monkeypatch.setenv(key, "")
     with pytest.raises(ConfigurationError, match="no targets"):

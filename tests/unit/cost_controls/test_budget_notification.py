@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -31,8 +31,9 @@ def test_an_actual_notification_yields_budget_type_threshold_and_amounts() -> No
 
 
 def test_a_forecasted_notification_reads_the_forecasted_amount() -> None:
-    text = (ACTUAL.replace("Alert Type: ACTUAL", "Alert Type: FORECASTED")
-            .replace("ACTUAL Amount: $112.47", "FORECASTED Amount: $1,310.90"))
+    text = ACTUAL.replace("Alert Type: ACTUAL", "Alert Type: FORECASTED").replace(
+        "ACTUAL Amount: $112.47", "FORECASTED Amount: $1,310.90"
+    )
     alert = parse_notification(text)
     assert alert.alert_type == "FORECASTED"
     assert alert.amount == Money(Decimal("1310.90"), "USD")
@@ -71,10 +72,15 @@ def test_the_budget_name_falls_back_to_the_subject() -> None:
 
 @pytest.mark.parametrize(
     ("unit", "expected"),
-    [("DAILY", "2026-11-23"), ("MONTHLY", "2026-11"), ("QUARTERLY", "2026-Q4"), ("ANNUALLY", "2026")],
+    [
+        ("DAILY", "2026-11-23"),
+        ("MONTHLY", "2026-11"),
+        ("QUARTERLY", "2026-Q4"),
+        ("ANNUALLY", "2026"),
+    ],
 )
 def test_budget_periods(unit: str, expected: str) -> None:
-    assert budget_period(unit, datetime(2026, 11, 23, 10, tzinfo=timezone.utc)) == expected
+    assert budget_period(unit, datetime(2026, 11, 23, 10, tzinfo=UTC)) == expected
 
 
 def test_execution_names_are_valid_and_stable_per_budget_and_period() -> None:

@@ -1,0 +1,171 @@
+"""Cost controls end to end: Budgets -> SNS -> router -> state machine -> IAM, on the local cloud."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from localcloud import LocalCloud
+from tests.conftest import load_event
+from tests.e2e.conftest import TopicTap
+
+FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
+READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+            }
+        ],
+    }
+)
+
+
+def start(stack: Any, **parameters: str) -> tuple[LocalCloud, TopicTap]:
+    cloud: LocalCloud = stack(
+        CostControlGroups="beta-devs", CostControlRoles="beta-ci", **parameters
+    )
+    iam = cloud.client("iam")
+    iam.create_group(GroupName="beta-devs")
+    iam.attach_group_policy(GroupName="beta-devs", PolicyArn=FULL)
+    iam.create_role(RoleName="beta-ci", AssumeRolePolicyDocument=TRUST)
+    iam.attach_role_policy(RoleName="beta-ci", PolicyArn=FULL)
+    return cloud, TopicTap(cloud, "AlertTopic")
+
+
+def publish_budget_alert(cloud: LocalCloud, event_file: str = "budget_alert_actual.json") -> None:
+    sns = load_event(f"cost_controls/{event_file}")["Records"][0]["Sns"]
+    cloud.client("sns").publish(
+        TopicArn=cloud.physical_id("BudgetAlertTopic"),
+        Message=sns["Message"],
+        Subject=sns["Subject"],
+    )
+    cloud.wait_idle(timeout=60)
+
+
+def policies(cloud: LocalCloud) -> tuple[list[str], list[str]]:
+    iam = cloud.client("iam")
+    group = [
+        p["PolicyArn"]
+        for p in iam.list_attached_group_policies(GroupName="beta-devs")["AttachedPolicies"]
+    ]
+    role = [
+        p["PolicyArn"]
+        for p in iam.list_attached_role_policies(RoleName="beta-ci")["AttachedPolicies"]
+    ]
+    return group, role
+
+
+def test_a_budget_notification_restricts_the_targets_and_publishes_an_audit(stack: Any) -> None:
+    cloud, alerts = start(stack)
+    publish_budget_alert(cloud)
+    assert policies(cloud) == ([READ_ONLY], [READ_ONLY])
+    [execution] = cloud.executions("CostControlStateMachine")
+    assert execution["status"] == "SUCCEEDED"
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in execution["history"]
+        if "stateEnteredEventDetails" in e
+    ]
+    assert entered == ["ApplyPolicySwap", "NotifyAudit"]
+    [audit] = alerts.messages()
+    assert audit["Subject"] == "Steward cost controls: restrict (2 changed)"
+    body = json.loads(audit["Message"])
+    records = {r["target"]: r for r in body["records"]}
+    assert records["group/beta-devs"]["before"] == [FULL]
+    assert records["group/beta-devs"]["after"] == [READ_ONLY]
+    assert records["role/beta-ci"]["execution"] == execution["arn"]
+    assert "steward-cost-control" in records["role/beta-ci"]["why"]
+
+
+def test_the_same_alert_again_or_a_later_one_in_the_period_starts_no_second_execution(
+    stack: Any,
+) -> None:
+    cloud, _ = start(stack)
+    publish_budget_alert(cloud)
+    publish_budget_alert(cloud)
+    publish_budget_alert(cloud, "budget_alert_forecasted.json")
+    assert len(cloud.executions("CostControlStateMachine")) == 1
+    assert cloud.async_failures == []
+
+
+def test_the_period_schedule_restores_the_full_policy(stack: Any) -> None:
+    cloud, alerts = start(stack)
+    publish_budget_alert(cloud)
+    cloud.fire_schedule("CostControlStateMachine")
+    cloud.wait_idle(timeout=60)
+    assert policies(cloud) == ([FULL], [FULL])
+    restore = json.loads(alerts.messages()[-1]["Message"])
+    assert restore["mode"] == "restore" and restore["changed"] == 2
+
+
+def test_a_manual_restore_with_the_documented_input(stack: Any) -> None:
+    cloud, _ = start(stack)
+    publish_budget_alert(cloud)
+    cloud.start_execution(
+        "CostControlStateMachine", load_event("cost_controls/restore_request.json")
+    )
+    cloud.wait_idle(timeout=60)
+    assert policies(cloud) == ([FULL], [FULL])
+
+
+def test_a_missing_target_fails_clearly_and_changes_no_other_target(stack: Any) -> None:
+    cloud, alerts = start(stack, CostControlUsers="ghost")
+    publish_budget_alert(cloud)
+    assert policies(cloud) == ([FULL], [FULL])
+    [execution] = cloud.executions("CostControlStateMachine")
+    assert (execution["status"], execution["error"]) == ("FAILED", "CostControlFailed")
+    [failure] = alerts.messages()
+    assert failure["Subject"].startswith("Steward cost controls FAILED")
+    assert failure["MessageAttributes"]["kind"]["Value"] == "failure"
+    details = json.loads(failure["Message"])
+    assert details["Error"] == "TargetNotFoundError"
+    assert "user/ghost" in details["Cause"]
+
+
+def test_dry_run_reports_and_changes_nothing(stack: Any) -> None:
+    cloud, alerts = start(stack, CostControlDryRun="true")
+    publish_budget_alert(cloud)
+    assert policies(cloud) == ([FULL], [FULL])
+    body = json.loads(alerts.messages()[0]["Message"])
+    assert body["dry_run"] is True
+    assert {r["result"] for r in body["records"]} == {"would-change"}
+
+
+def test_free_text_on_the_topic_still_restricts_with_reason_unparsed(stack: Any) -> None:
+    cloud, alerts = start(stack)
+    publish_budget_alert(cloud, "budget_alert_free_text.json")
+    assert policies(cloud) == ([READ_ONLY], [READ_ONLY])
+    body = json.loads(alerts.messages()[0]["Message"])
+    assert {r["why"] for r in body["records"]} == {"unparsed"}
+
+
+def test_the_budget_notifies_the_budget_topic(stack: Any) -> None:
+    cloud, _ = start(stack, CostControlForecastThresholdPercent="80")
+    budgets = cloud.client("budgets")
+    name = "steward-cost-control"
+    notifications = budgets.describe_notifications_for_budget(
+        AccountId="123456789012", BudgetName=name
+    )
+    thresholds = sorted(
+        (n["NotificationType"], n["Threshold"]) for n in notifications["Notifications"]
+    )
+    assert thresholds == [("ACTUAL", 100.0), ("FORECASTED", 80.0)]
+    budget = budgets.describe_budget(AccountId="123456789012", BudgetName=name)["Budget"]
+    assert (budget["BudgetLimit"]["Amount"], budget["TimeUnit"]) in {
+        ("100", "MONTHLY"),
+        ("100.0", "MONTHLY"),
+    }
+
+
+@pytest.mark.parametrize("enabled", ["false"])
+def test_cost_controls_can_be_left_out(stack: Any, enabled: str) -> None:
+    cloud = stack(EnableCostControls=enabled)
+    with pytest.raises(LookupError, match="condition CostControlsEnabled is false"):
+        cloud.physical_id("CostControlStateMachine")

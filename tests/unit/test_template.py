@@ -1,0 +1,113 @@
+"""Static checks of template.yaml and statemachines/ that cfn-lint cannot make."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.template import load_yaml
+from tests.conftest import ROOT, TEMPLATE
+
+RESOURCES: dict[str, Any] = load_yaml(TEMPLATE)["Resources"]
+FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
+MACHINES = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::StateMachine"}
+SUITE = {"StewardCommonLayer", "AlertTopic", "AlertEmailSubscription"}
+PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+@pytest.mark.parametrize("logical_id", sorted(MACHINES))
+def test_every_asl_placeholder_has_a_substitution_and_every_substitution_is_used(
+    logical_id: str,
+) -> None:
+    props = MACHINES[logical_id]["Properties"]
+    text = (ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
+    used = set(PLACEHOLDER.findall(text))
+    given = set(props.get("DefinitionSubstitutions", {}))
+    assert used - given == set(), f"placeholders without a substitution: {used - given}"
+    assert given - used == set(), f"substitutions the definition never uses: {given - used}"
+
+
+def test_every_asl_file_is_used_by_a_state_machine() -> None:
+    used = {Path(m["Properties"]["DefinitionUri"]).name for m in MACHINES.values()}
+    on_disk = {p.name for p in (ROOT / "statemachines").glob("*.asl.json")}
+    assert on_disk == used
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "template.yaml",
+        *sorted(
+            str(p.relative_to(ROOT))
+            for p in [
+                *(ROOT / "statemachines").glob("*"),
+                *(ROOT / "functions").rglob("*.py"),
+                *(ROOT / "layers").rglob("*.py"),
+            ]
+        ),
+    ],
+)
+def test_no_account_id_or_region_is_hard_coded(path: str) -> None:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    assert not re.search(r"(?<![\d.])\d{12}(?![\d.])", text), "an account id"
+    assert not re.search(
+        r"\b(us|eu|ap|sa|ca|me|af)-(east|west|north|south|central|northeast|southeast)-\d\b", text
+    ), "a region"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_every_function_builds_without_docker_and_names_its_service(logical_id: str) -> None:
+    function = FUNCTIONS[logical_id]
+    assert function["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "."}
+    assert "POWERTOOLS_SERVICE_NAME" in function["Properties"]["Environment"]["Variables"]
+    app = ROOT / function["Properties"]["CodeUri"] / "app.py"
+    assert "def lambda_handler(" in app.read_text(encoding="utf-8")
+
+
+def test_function_modules_have_unique_names_that_shadow_nothing() -> None:
+    """Lambda puts a function's folder first on sys.path; the local cloud runs every function
+    in one process. A module name used twice, or equal to a library's, would be ambiguous."""
+    seen: dict[str, str] = {}
+    layer = {p.name for p in (ROOT / "layers" / "steward_common").iterdir()}
+    for folder in sorted((ROOT / "functions").iterdir()):
+        for module in folder.glob("*.py"):
+            if module.stem == "app":
+                continue
+            assert module.stem not in seen, (
+                f"{module.stem} is in {folder.name} and {seen.get(module.stem)}"
+            )
+            assert module.stem not in sys.stdlib_module_names and module.stem not in layer
+            seen[module.stem] = folder.name
+
+
+def test_every_automation_resource_can_be_disabled() -> None:
+    for logical_id, resource in RESOURCES.items():
+        if logical_id not in SUITE:
+            assert "Condition" in resource, f"{logical_id} has no Enable… condition"
+
+
+def test_the_budget_notifies_only_the_budget_topic() -> None:
+    budget = RESOURCES["CostControlBudget"]["Properties"]
+    rendered = json.dumps(budget["NotificationsWithSubscribers"])
+    assert rendered.count('"Address": {"Ref": "BudgetAlertTopic"}') == 2
+    policy = RESOURCES["BudgetAlertTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in policy] == [{"Service": "budgets.amazonaws.com"}]
+
+
+def test_the_policy_swap_is_limited_to_the_two_policies_on_configured_targets() -> None:
+    statements = RESOURCES["CostControlActionFunction"]["Properties"]["Policies"][0]["Statement"]
+    swaps = [s["Fn::If"][1] for s in statements if "Fn::If" in s]
+    assert len(swaps) == 3
+    for statement in swaps:
+        assert statement["Condition"]["ArnEquals"]["iam:PolicyARN"] == [
+            {"Ref": "CostControlFullPolicyArn"},
+            {"Ref": "CostControlRestrictedPolicyArn"},
+        ]
+        assert "*" not in json.dumps(statement["Resource"])
+    [read] = [s for s in statements if "Fn::If" not in s]
+    assert all(a.startswith(("iam:List", "iam:Get")) for a in read["Action"])
