@@ -1,0 +1,124 @@
+"""The steward command: invoke, demo and `local up` as a real loopback server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from steward_cli.main import main
+
+from .conftest import TEMPLATES
+
+
+def test_invoke_prints_the_functions_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"hello": "world"}))
+    code = main(
+        [
+            "invoke",
+            "RecorderA",
+            "-e",
+            str(event),
+            "-t",
+            str(TEMPLATES / "basic.yaml"),
+            "--parameter-overrides",
+            "Greeting=hi",
+        ]
+    )
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["event"] == {"hello": "world"}
+    assert printed["greeting"] == "hi"
+
+
+def test_invoke_of_a_failing_function_prints_the_error_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["invoke", "FlakyFunction", "-t", str(TEMPLATES / "basic.yaml")])
+    assert code == 1
+    assert json.loads(capsys.readouterr().out)["errorType"] == "TransientError"
+
+
+def test_demo_lists_scenarios_and_refuses_unknown_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--list"]) == 0
+    assert "cost-controls" in capsys.readouterr().out
+    assert main(["demo", "no-such-automation"]) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_local_up_serves_the_cloud_with_eventbridge_routing_on_loopback() -> None:
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "steward_cli.main",
+            "local",
+            "up",
+            "--port",
+            str(port),
+            "--seconds",
+            "120",
+            "-t",
+            str(TEMPLATES / "basic.yaml"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "Steward local cloud on" in line:
+                break
+        else:
+            pytest.fail("the server never said it was up")
+        endpoint = f"http://127.0.0.1:{port}"
+        kwargs = {
+            "endpoint_url": endpoint,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        events = boto3.client("events", **kwargs)
+        sqs = boto3.client("sqs", **kwargs)
+        events.put_events(
+            Entries=[
+                {
+                    "Source": "shop.web",
+                    "DetailType": "Order Placed",
+                    "Detail": json.dumps({"id": "o-9", "status": "paid", "total": 500}),
+                }
+            ]
+        )
+        url = sqs.get_queue_url(QueueName="steward-RecordQueue")["QueueUrl"]
+        deadline = time.monotonic() + 30
+        messages: list[dict[str, str]] = []
+        while not messages and time.monotonic() < deadline:
+            messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+        assert messages, "the rule's target never ran"
+        assert json.loads(messages[0]["Body"])["event"] == {
+            "order": "o-9",
+            "total": 500,
+            "kind": "big-order",
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
