@@ -169,3 +169,24 @@ def test_cost_controls_can_be_left_out(stack: Any, enabled: str) -> None:
     cloud = stack(EnableCostControls=enabled)
     with pytest.raises(LookupError, match="condition CostControlsEnabled is false"):
         cloud.physical_id("CostControlStateMachine")
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expression", "state"),
+    [
+        ({}, "cron(5 0 1 * ? *)", "ENABLED"),
+        ({"CostControlBudgetTimeUnit": "QUARTERLY"}, "cron(5 0 1 1/3 ? *)", "ENABLED"),
+        ({"CostControlRestoreSchedule": "cron(0 8 1 * ? *)"}, "cron(0 8 1 * ? *)", "ENABLED"),
+        ({"CostControlRestoreSchedule": "off"}, None, "DISABLED"),
+    ],
+)
+def test_the_restore_schedule_follows_the_budget_period(
+    stack: Any, parameters: dict[str, str], expression: str | None, state: str
+) -> None:
+    cloud = stack(**parameters)
+    rule = cloud.client("events").describe_rule(
+        Name=cloud.physical_id("CostControlStateMachineRestore")
+    )
+    assert rule["State"] == state
+    if expression:
+        assert rule["ScheduleExpression"] == expression
