@@ -680,9 +680,16 @@ class Deployer:
             "RotationRules": rules,
         }
         self.stack.schedules.setdefault(logical_id, [])
-        # As CloudFormation does by default (RotateImmediatelyOnUpdate), rotate once now.
+        # As CloudFormation does by default (RotateImmediatelyOnUpdate), rotate once now;
+        # otherwise only configure rotation, so that a later RotateSecret needs no ARN.
         if props.get("RotateImmediatelyOnUpdate", True) not in (False, "false"):
             self.cloud.rotate_secret(secret_id, lambda_arn, rules, region=self.stack.region)
+        else:
+            from moto.secretsmanager.models import secretsmanager_backends
+
+            secret = secretsmanager_backends[ACCOUNT_ID][self.stack.region].secrets[secret_id]
+            secret.rotation_lambda_arn = lambda_arn
+            secret.rotation_enabled = secret.rotation_requested = True
         return Deployed(logical_id, body["Type"], f"{secret_id}|rotation")
 
     def _budget(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:

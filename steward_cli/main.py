@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import traceback
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,15 @@ def _demo(args: argparse.Namespace) -> int:
     for scenario in chosen:
         reporter.title(f"{scenario.title} [{scenario.name}]")
         try:
-            with LocalCloud(
-                template=args.template, parameters=dict(scenario.parameters), time_scale=0.0
-            ) as cloud:
-                scenario.run(cloud, reporter)
+            with ExitStack() as running:
+                parameters, services = dict(scenario.parameters), None
+                if scenario.services is not None:
+                    extra, services = running.enter_context(scenario.services())
+                    parameters.update(extra)
+                cloud = running.enter_context(
+                    LocalCloud(template=args.template, parameters=parameters, time_scale=0.0)
+                )
+                scenario.run(cloud, reporter, services)
                 cloud.wait_idle(timeout=120)
             reporter.result(scenario.name, True)
         except Exception as exc:  # noqa: BLE001 - a failed scenario is reported, the rest still run

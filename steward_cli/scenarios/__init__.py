@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,12 @@ class ScenarioFailed(AssertionError):
 class Scenario:
     name: str
     title: str
-    run: Callable[[Any, Reporter], None]  # (LocalCloud, Reporter)
+    run: Callable[[Any, Reporter, Any], None]  # (LocalCloud, Reporter, services)
     parameters: dict[str, str] = field(default_factory=dict)
     order: int = 100
+    # Loopback servers the scenario needs (a fake OAuth2 provider, say): a context manager
+    # yielding (extra template parameters, an object passed to `run` as `services`).
+    services: Callable[[], AbstractContextManager[tuple[dict[str, str], Any]]] | None = None
 
 
 def expect(condition: bool, message: str) -> None:

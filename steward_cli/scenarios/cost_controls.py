@@ -38,7 +38,7 @@ def _mail(sqs: Any, url: str) -> list[dict[str, Any]]:
     return [json.loads(m["Body"]) for m in messages]
 
 
-def run(cloud: Any, report: Reporter) -> None:
+def run(cloud: Any, report: Reporter, services: Any) -> None:
     iam = cloud.client("iam")
     iam.create_group(GroupName="beta-developers")
     iam.attach_group_policy(GroupName="beta-developers", PolicyArn=FULL)

@@ -1,0 +1,49 @@
+"""BearerTokenRotationFunction: Secrets Manager rotation of an X OAuth2 app-only bearer token."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from bearer_rotation_steps import BearerTokenRotation
+from pydantic import ValidationError
+from x_oauth_client import ProviderSettings, XOAuthClient
+
+from steward_common import aws
+from steward_common.errors import InvalidInputError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class RotationEvent(BaseModel):
+    Step: Literal["createSecret", "setSecret", "testSecret", "finishSecret"]
+    SecretId: str
+    ClientRequestToken: str
+
+
+@logger.inject_lambda_context(correlation_id_path="ClientRequestToken")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    try:
+        request = parse(event=event, model=RotationEvent)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+        raise InvalidInputError(f"not a Secrets Manager rotation event; check {fields}") from None
+    rotation = BearerTokenRotation(
+        aws.client("secretsmanager"), XOAuthClient(ProviderSettings.from_env())
+    )
+    outcome = rotation.run(request.Step, request.SecretId, request.ClientRequestToken)
+    logger.info(
+        "rotation step done",
+        extra={"step": request.Step, "outcome": outcome, "secret": request.SecretId},
+    )
+    metrics.add_metric(
+        name=f"Rotation{request.Step[0].upper()}{request.Step[1:]}", unit=MetricUnit.Count, value=1
+    )
+    return {"step": request.Step, "outcome": outcome}

@@ -1,0 +1,212 @@
+"""BearerTokenRotationFunction step by step, as Secrets Manager drives it, against the fake X."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+
+from localcloud.fakes.x_provider import FakeXProvider
+from steward_common.errors import InvalidInputError, TransientError
+from tests.conftest import lambda_context, load_event, load_handler
+
+from .conftest import make_secrets
+
+STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
+
+
+def begin_rotation(secret_arn: str) -> str:
+    """What RotateSecret does before calling the function: a version staged AWSPENDING."""
+    token = str(uuid.uuid4())
+    sm = boto3.client("secretsmanager")
+    backend_secret = _moto_secret(secret_arn)
+    backend_secret.rotation_enabled = backend_secret.rotation_requested = True
+    backend_secret.versions[token] = {
+        "version_id": token,
+        "version_stages": ["AWSPENDING"],
+        "createdate": 0,
+    }
+    assert token in sm.describe_secret(SecretId=secret_arn)["VersionIdsToStages"]
+    return token
+
+
+def _moto_secret(arn: str) -> Any:
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    return secretsmanager_backends["123456789012"]["us-east-1"].secrets[arn]
+
+
+def step(name: str, arn: str, token: str) -> dict[str, str]:
+    event = load_event(f"bearer_token/{name}.json") | {"SecretId": arn, "ClientRequestToken": token}
+    result: dict[str, str] = load_handler("bearer_rotation").lambda_handler(event, lambda_context())
+    return result
+
+
+def current(arn: str) -> dict[str, Any]:
+    value = boto3.client("secretsmanager").get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")
+    return json.loads(value["SecretString"])
+
+
+@pytest.fixture
+def single(aws_env: None, provider_env: FakeXProvider) -> dict[str, str]:
+    return make_secrets(alternating=False)
+
+
+@pytest.fixture
+def alternating(aws_env: None, provider_env: FakeXProvider) -> dict[str, str]:
+    return make_secrets(alternating=True)
+
+
+def rotate(arn: str) -> str:
+    token = begin_rotation(arn)
+    for name in STEPS:
+        step(name, arn, token)
+    return token
+
+
+def test_single_app_rotation_mints_a_working_token_and_kills_the_old_one(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    rotate(single["bearer"])
+    first = current(single["bearer"])["access_token"]
+    assert first == provider_env.live_token("ck-a")
+    rotate(single["bearer"])
+    second = current(single["bearer"])["access_token"]
+    assert second != first
+    assert provider_env.live_token("ck-a") == second
+    assert current(single["bearer"])["masterarn"] == single["a"]
+
+
+def test_each_step_re_invoked_after_success_changes_nothing(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    rotate(single["bearer"])
+    token = begin_rotation(single["bearer"])
+    step("createSecret", single["bearer"], token)
+    pending_token = provider_env.live_token("ck-a")
+    invalidations = provider_env.counts("/oauth2/invalidate_token")
+    assert step("createSecret", single["bearer"], token)["outcome"] == "pending-token-already-works"
+    assert provider_env.live_token("ck-a") == pending_token  # not invalidated again
+    assert provider_env.counts("/oauth2/invalidate_token") == invalidations
+    for name in ("setSecret", "testSecret", "finishSecret"):
+        step(name, single["bearer"], token)
+        step(name, single["bearer"], token)
+    assert current(single["bearer"])["access_token"] == pending_token
+    assert step("createSecret", single["bearer"], token)["outcome"] == "already-current"
+
+
+def test_alternating_apps_re_mint_the_standby_app_and_keep_the_previous_token_valid(
+    alternating: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    arn = alternating["bearer"]
+    rotate(arn)
+    first = current(arn)
+    assert first["active_masterarn"] == alternating["b"]
+    rotate(arn)
+    second = current(arn)
+    assert second["active_masterarn"] == alternating["a"]
+    assert provider_env.live_token("ck-b") == first["access_token"]  # previous still works
+    assert provider_env.live_token("ck-a") == second["access_token"]
+    rotate(arn)
+    third = current(arn)
+    assert third["active_masterarn"] == alternating["b"]
+    assert third["access_token"] != first["access_token"]  # re-minted, not reused
+    assert provider_env.live_token("ck-a") == second["access_token"]
+
+
+def test_a_token_rotated_outside_secrets_manager_fails_set_secret_clearly(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    token = begin_rotation(single["bearer"])
+    step("createSecret", single["bearer"], token)
+    provider_env.set_live_token("ck-a", "AAAA-someone-else")
+    with pytest.raises(Exception, match="rotated outside Secrets Manager") as raised:
+        step("setSecret", single["bearer"], token)
+    assert type(raised.value).__name__ == "TokenMismatchError"
+    assert "AAAA-someone-else" not in str(raised.value)
+
+
+def test_a_failing_test_secret_leaves_awscurrent_in_place(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    rotate(single["bearer"])
+    before = current(single["bearer"])
+    token = begin_rotation(single["bearer"])
+    step("createSecret", single["bearer"], token)
+    step("setSecret", single["bearer"], token)
+    provider_env.set_live_token("ck-a", None)  # the pending token dies before it is tested
+    with pytest.raises(Exception, match="does not authenticate") as raised:
+        step("testSecret", single["bearer"], token)
+    assert type(raised.value).__name__ == "TokenVerificationError"
+    assert current(single["bearer"]) == before
+
+
+def test_rate_limited_minting_is_reported_as_such(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    provider_env.rate_limit_minting(True)
+    token = begin_rotation(single["bearer"])
+    with pytest.raises(TransientError, match="error 99"):
+        step("createSecret", single["bearer"], token)
+
+
+def test_a_transient_503_is_retried_with_backoff(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    provider_env.fail_next("/oauth2/token", 503, times=2)
+    rotate(single["bearer"])
+    assert current(single["bearer"])["access_token"] == provider_env.live_token("ck-a")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda arn, token: {"Step": "rotateEverything"}, "not a Secrets Manager rotation event"),
+        (lambda arn, token: {"ClientRequestToken": str(uuid.uuid4())}, "has no stage for rotation"),
+    ],
+)
+def test_bad_events_are_clear_typed_errors(
+    single: dict[str, str], change: Any, message: str
+) -> None:
+    token = begin_rotation(single["bearer"])
+    event = {"Step": "createSecret", "SecretId": single["bearer"], "ClientRequestToken": token}
+    event |= change(single["bearer"], token)
+    with pytest.raises(InvalidInputError, match=message):
+        load_handler("bearer_rotation").lambda_handler(event, lambda_context())
+
+
+def test_rotation_not_enabled_is_refused(single: dict[str, str]) -> None:
+    token = begin_rotation(single["bearer"])
+    _moto_secret(single["bearer"]).rotation_enabled = False
+    with pytest.raises(InvalidInputError, match="not enabled for rotation"):
+        step("createSecret", single["bearer"], token)
+
+
+def test_a_malformed_api_key_secret_is_refused_without_showing_it(single: dict[str, str]) -> None:
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=single["a"], SecretString=json.dumps({"consumer_key": "ck-a-leak"})
+    )
+    token = begin_rotation(single["bearer"])
+    with pytest.raises(InvalidInputError, match="lacks \\['consumer_secret'\\]") as raised:
+        step("createSecret", single["bearer"], token)
+    assert "ck-a-leak" not in str(raised.value)
+
+
+def test_no_token_or_key_reaches_the_logs(
+    single: dict[str, str],
+    provider_env: FakeXProvider,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A service name of its own: a fresh logger, writing to this test's captured stdout.
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"log-check-{uuid.uuid4().hex}")
+    rotate(single["bearer"])
+    rotate(single["bearer"])
+    logged = capsys.readouterr().out
+    assert "rotation step done" in logged
+    secrets = [current(single["bearer"])["access_token"], "cs-a", "ats-a", 'at-a"', 'ck-a"']
+    for value in secrets:
+        assert value not in logged
