@@ -111,3 +111,16 @@ def test_the_policy_swap_is_limited_to_the_two_policies_on_configured_targets() 
         assert "*" not in json.dumps(statement["Resource"])
     [read] = [s for s in statements if "Fn::If" not in s]
     assert all(a.startswith(("iam:List", "iam:Get")) for a in read["Action"])
+
+
+def test_the_rotation_function_touches_only_its_secrets() -> None:
+    statements = RESOURCES["BearerTokenRotationFunction"]["Properties"]["Policies"][0]["Statement"]
+    rotate, read = statements
+    assert rotate["Resource"] == {"Ref": "BearerTokenSecret"}
+    assert "secretsmanager:PutSecretValue" in rotate["Action"]
+    assert read["Action"] == "secretsmanager:GetSecretValue"
+    assert "BearerApiKeySecret" in json.dumps(read["Resource"])
+    assert "*" not in json.dumps(statements)
+    permission = RESOURCES["BearerTokenRotationPermission"]["Properties"]
+    assert permission["Principal"] == "secretsmanager.amazonaws.com"
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}

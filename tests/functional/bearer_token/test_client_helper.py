@@ -1,0 +1,52 @@
+"""steward_common.bearer_token: cached reads, one refresh on a 401, no token in its repr."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import requests
+
+from localcloud.fakes.x_provider import FakeXProvider
+from steward_common.bearer_token import BearerToken
+
+from .conftest import APP_A
+
+
+def test_a_401_refreshes_the_cached_token_once_and_retries(
+    aws_env: None, provider: FakeXProvider
+) -> None:
+    sm = boto3.client("secretsmanager")
+    session = requests.Session()
+    old = session.post(
+        provider.token_url,
+        auth=(APP_A["consumer_key"], APP_A["consumer_secret"]),
+        data={"grant_type": "client_credentials"},
+        timeout=5,
+    ).json()["access_token"]
+    arn = sm.create_secret(Name="x/bearer", SecretString=json.dumps({"access_token": old}))["ARN"]
+    helper = BearerToken(arn, max_age=3600, secrets_client=sm)
+    assert helper.request(session, "GET", provider.api_url, timeout=5).status_code == 200
+
+    # Rotated elsewhere: the cached token is dead, the secret holds the new one.
+    provider.set_live_token(APP_A["consumer_key"], "AAAA-new-token")
+    sm.put_secret_value(SecretId=arn, SecretString=json.dumps({"access_token": "AAAA-new-token"}))
+    answer = helper.request(session, "GET", provider.api_url, timeout=5)
+    assert answer.status_code == 200
+    assert provider.auth_failures == 1  # the one stale request, then the refreshed retry
+    assert helper.token() == "AAAA-new-token"
+    assert "AAAA" not in repr(helper)
+
+
+def test_a_dead_token_in_the_secret_is_retried_only_once(
+    aws_env: None, provider: FakeXProvider
+) -> None:
+    sm = boto3.client("secretsmanager")
+    arn = sm.create_secret(Name="x/dead", SecretString=json.dumps({"access_token": "AAAA-dead"}))[
+        "ARN"
+    ]
+    answer = BearerToken(arn, secrets_client=sm).request(
+        requests.Session(), "GET", provider.api_url, timeout=5
+    )
+    assert answer.status_code == 401
+    assert provider.auth_failures == 2
