@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,10 @@ class LocalCloud:
 
     def start(self) -> LocalCloud:
         from moto import mock_aws
+
+        # moto's ASL interpreter logs every caught error (Choice IsPresent misses included)
+        # with the whole program tree; the execution history already says what failed.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
         for key, value in _PROCESS_ENV.items():
             self._saved_env[key] = os.environ.get(key)
@@ -329,12 +334,12 @@ class LocalCloud:
         return self.start_execution_arn(deployed.ref, {} if input is None else input, name)
 
     def start_execution_arn(self, arn: str, input: Any, name: str | None = None) -> str:
+        # Without a name AWS makes up a UUID; moto's interpreter would name every one "None".
         kwargs: dict[str, Any] = {
             "stateMachineArn": arn,
+            "name": name or str(uuid.uuid4()),
             "input": input if isinstance(input, str) else json.dumps(input),
         }
-        if name:
-            kwargs["name"] = name
         response = self.client("stepfunctions", region=arn.split(":")[3]).start_execution(**kwargs)
         return str(response["executionArn"])
 

@@ -19,6 +19,7 @@ import threading
 import time
 import traceback
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,6 +89,29 @@ class InvocationStdout(io.TextIOBase):
 
 
 _install_lock = threading.Lock()
+_SAVED_SHOWWARNING: list[Any] = [warnings.showwarning]
+
+
+def _install_warning_view() -> None:
+    """Warnings a handler raises go to its invocation's log, as they would on Lambda."""
+    original = warnings.showwarning
+    _SAVED_SHOWWARNING[0] = original
+
+    def showwarning(
+        message: Any,
+        category: Any,
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        buffer = _CURRENT_LOG.get()
+        if buffer is None:
+            original(message, category, filename, lineno, file, line)
+        else:
+            buffer.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    warnings.showwarning = showwarning
 
 
 def ensure_stdout_view() -> None:
@@ -110,6 +134,7 @@ def isolation() -> Iterator[None]:
     global _install_depth
     with _install_lock:
         if _install_depth == 0:
+            _install_warning_view()
             saved_environ = os.environ
             # Replacing (not clearing) os.environ is the point: the view delegates to it.
             os.environ = InvocationEnviron(saved_environ)  # type: ignore[assignment]  # noqa: B003
@@ -122,6 +147,7 @@ def isolation() -> Iterator[None]:
             _install_depth -= 1
             if _install_depth == 0:
                 os.environ = os.environ.base  # type: ignore[attr-defined]  # noqa: B003
+                warnings.showwarning = _SAVED_SHOWWARNING[0]
                 if isinstance(sys.stdout, InvocationStdout):
                     sys.stdout = sys.stdout.base
 

@@ -124,3 +124,30 @@ def test_the_rotation_function_touches_only_its_secrets() -> None:
     permission = RESOURCES["BearerTokenRotationPermission"]["Properties"]
     assert permission["Principal"] == "secretsmanager.amazonaws.com"
     assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def _statements(logical_id: str) -> list[dict[str, Any]]:
+    raw = RESOURCES[logical_id]["Properties"]["Policies"][0]["Statement"]
+    return [s["Fn::If"][1] if "Fn::If" in s else s for s in raw]
+
+
+def test_snapshots_can_be_deleted_only_when_steward_manages_them() -> None:
+    [delete] = [
+        s for s in _statements("SnapshotRetainFunction") if s["Action"] == "ec2:DeleteSnapshot"
+    ]
+    assert delete["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/steward:managed-by": "steward"}
+    }
+    assert all(
+        "DeleteSnapshot" not in json.dumps(_statements(f))
+        for f in ("SnapshotTagFunction", "SnapshotCopyFunction")
+    )
+
+
+def test_snapshot_copies_are_limited_to_the_two_regions() -> None:
+    [copy] = [s for s in _statements("SnapshotCopyFunction") if s["Action"] == "ec2:CopySnapshot"]
+    rendered = json.dumps(copy["Resource"])
+    assert (
+        "${AWS::Region}::snapshot/*" in rendered and "${SnapshotDrRegion}::snapshot/*" in rendered
+    )
+    assert len(copy["Resource"]) == 2

@@ -1,0 +1,157 @@
+"""Demo: a nightly snapshot completes; Steward tags it, prunes old ones, copies it to DR."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from steward_cli.report import Reporter
+from steward_cli.scenarios import Scenario, expect
+
+PRIMARY, DR = "us-east-1", "us-west-2"
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "ebs_snapshots"
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+def _entry(name: str, **detail: Any) -> dict[str, Any]:
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    return {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps({**event["detail"], **detail}),
+    }
+
+
+def _age(region: str, snapshot_id: str, days: int) -> None:
+    # moto stamps every snapshot "now"; the demo needs a week of history.
+    from moto.ec2.models import ec2_backends
+
+    started = datetime.now(UTC) - timedelta(days=days)
+    ec2_backends["123456789012"][region].snapshots[snapshot_id].start_time = started.strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
+
+
+def _managed(ec2: Any, volume_id: str) -> list[str]:
+    found = ec2.describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": "tag:steward:source-volume", "Values": [volume_id]}]
+    )["Snapshots"]
+    return sorted(s["SnapshotId"] for s in found)
+
+
+def run(cloud: Any, report: Reporter, services: Any) -> None:
+    cloud.deploy(template=TEMPLATE, config_env="dr")
+    ec2, dr_ec2 = cloud.client("ec2"), cloud.client("ec2", region=DR)
+    volume = ec2.create_volume(
+        Size=100,
+        AvailabilityZone=f"{PRIMARY}a",
+        TagSpecifications=[
+            {
+                "ResourceType": "volume",
+                "Tags": [
+                    {"Key": "Name", "Value": "orders-db"},
+                    {"Key": "team", "Value": "payments"},
+                ],
+            }
+        ],
+    )["VolumeId"]
+    managed = [
+        ("steward:managed-by", "steward"),
+        ("steward:source-volume", volume),
+        ("steward:source-region", PRIMARY),
+    ]
+    for day in range(1, 10):
+        old = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+        ec2.create_tags(Resources=[old], Tags=[{"Key": k, "Value": v} for k, v in managed])
+        _age(PRIMARY, old, day)
+    hand_made = ec2.create_snapshot(VolumeId=volume, Description="before the schema migration")[
+        "SnapshotId"
+    ]
+    _age(PRIMARY, hand_made, 40)
+    report.step(
+        f"volume {volume} (orders-db) has 9 nightly snapshots Steward manages, and one made by hand"
+    )
+
+    new = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    report.step(
+        f"tonight's snapshot {new} completes: EBS Snapshot Notification createSnapshot succeeded"
+    )
+    cloud.put_events(
+        [
+            _entry(
+                "create_snapshot_succeeded",
+                snapshot_id=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
+                source=f"arn:aws:ec2::{PRIMARY}:volume/{volume}",
+            )
+        ]
+    )
+    cloud.wait_idle(timeout=60)
+    [execution] = cloud.executions("SnapshotPrimaryStateMachine")
+    report.step("SnapshotPrimaryStateMachine")
+    report.execution(execution)
+    expect(
+        execution["status"] == "SUCCEEDED",
+        f"primary run {execution['status']}: {execution['cause']}",
+    )
+    left = _managed(ec2, volume)
+    expect(len(left) == 7 and new in left, f"{len(left)} managed snapshots left")
+    expect(
+        bool(ec2.describe_snapshots(SnapshotIds=[hand_made])["Snapshots"]),
+        "the hand-made one is gone",
+    )
+    report.detail(f"kept 7 managed snapshots, the hand-made {hand_made} untouched")
+
+    [copy] = dr_ec2.describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": "tag:steward:source-snapshot", "Values": [new]}]
+    )["Snapshots"]
+    tags = {t["Key"]: t["Value"] for t in copy["Tags"]}
+    report.step(f"DR copy {copy['SnapshotId']} in {DR}: {copy['Description']}")
+    report.detail(
+        f"tags: team={tags.get('team')}, Name={tags.get('Name')}, retention={tags.get('steward:retention')}"
+    )
+
+    report.step(
+        "the copy completes in the DR region: copySnapshot succeeded starts SnapshotDrStateMachine"
+    )
+    cloud.put_events(
+        [
+            _entry(
+                "copy_snapshot_succeeded",
+                snapshot_id=f"arn:aws:ec2::{DR}:snapshot/{copy['SnapshotId']}",
+                source=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
+            )
+        ],
+        region=DR,
+    )
+    cloud.wait_idle(timeout=60)
+    [dr_run] = cloud.executions("SnapshotDrStateMachine", region=DR)
+    report.execution(dr_run)
+    expect(dr_run["status"] == "SUCCEEDED", f"DR run {dr_run['status']}")
+
+    report.step("the same event is delivered again (EventBridge is at-least-once)")
+    cloud.put_events(
+        [
+            _entry(
+                "create_snapshot_succeeded",
+                snapshot_id=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
+                source=f"arn:aws:ec2::{PRIMARY}:volume/{volume}",
+            )
+        ]
+    )
+    cloud.wait_idle(timeout=60)
+    copies = dr_ec2.describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": "tag:steward:source-snapshot", "Values": [new]}]
+    )["Snapshots"]
+    expect(len(copies) == 1 and _managed(ec2, volume) == left, "the repeat changed something")
+    report.detail("nothing changed: still one DR copy, the same 7 snapshots")
+
+
+SCENARIO = Scenario(
+    name="ebs-snapshots",
+    title="EBS snapshots: tag, retain 7, copy to DR, retain in DR",
+    run=run,
+    parameters={"SnapshotDrRegion": DR, "EnableCostControls": "false"},
+    order=30,
+)

@@ -1,0 +1,347 @@
+"""EBS snapshot management end to end, primary and DR stacks, on the local cloud."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from moto.ec2.models import ec2_backends
+
+from localcloud import LocalCloud
+from steward_common import ebs
+from tests.conftest import TEMPLATE, load_event
+from tests.e2e.conftest import TopicTap
+
+PRIMARY, DR = "us-east-1", "us-west-2"
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def clouds(stack: Any) -> Any:
+    """The primary stack (config env default, DR region us-west-2) and the DR stack."""
+
+    def start(**parameters: str) -> LocalCloud:
+        cloud: LocalCloud = stack(
+            **{"SnapshotDrRegion": DR, "EnableCostControls": "false", **parameters}
+        )
+        cloud.deploy(template=TEMPLATE, config_env="dr", parameters=parameters)
+        return cloud
+
+    return start
+
+
+def volume(cloud: LocalCloud, **tags: str) -> str:
+    spec = (
+        [{"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+        if tags
+        else []
+    )
+    return str(
+        cloud.client("ec2").create_volume(
+            Size=8, AvailabilityZone=f"{PRIMARY}a", TagSpecifications=spec
+        )["VolumeId"]
+    )
+
+
+def snapshot(
+    cloud: LocalCloud,
+    volume_id: str,
+    *,
+    age_days: float = 0,
+    region: str = PRIMARY,
+    tags: dict[str, str] | None = None,
+) -> str:
+    ec2 = cloud.client("ec2", region=region)
+    snap_id = (
+        str(ec2.create_snapshot(VolumeId=volume_id)["SnapshotId"])
+        if region == PRIMARY
+        else str(
+            ec2.copy_snapshot(
+                SourceRegion=PRIMARY, SourceSnapshotId=_any_primary(cloud, volume_id)
+            )["SnapshotId"]
+        )
+    )
+    started = datetime.now(UTC) - timedelta(days=age_days)
+    ec2_backends[ACCOUNT][region].snapshots[snap_id].start_time = started.strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
+    if tags:
+        ec2.create_tags(Resources=[snap_id], Tags=ebs.as_tag_list(tags))
+    return snap_id
+
+
+def _any_primary(cloud: LocalCloud, volume_id: str) -> str:
+    found = cloud.client("ec2").describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": "volume-id", "Values": [volume_id]}]
+    )
+    return str(found["Snapshots"][0]["SnapshotId"])
+
+
+def managed(volume_id: str, region: str = PRIMARY) -> dict[str, str]:
+    return {
+        ebs.MANAGED_BY: ebs.MANAGED_VALUE,
+        ebs.SOURCE_VOLUME: volume_id,
+        ebs.SOURCE_REGION: PRIMARY,
+    }
+
+
+def history(cloud: LocalCloud, volume_id: str, count: int, region: str = PRIMARY) -> list[str]:
+    """`count` managed snapshots of earlier days, oldest last."""
+    return [
+        snapshot(cloud, volume_id, age_days=day + 1, region=region, tags=managed(volume_id))
+        for day in range(count)
+    ]
+
+
+def entry(name: str, region: str = PRIMARY, **detail: Any) -> dict[str, Any]:
+    event = load_event(f"ebs_snapshots/{name}.json")
+    return {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps({**event["detail"], **detail}),
+        "Resources": event["resources"],
+    }
+
+
+def created(snapshot_id: str, volume_id: str) -> dict[str, Any]:
+    return entry(
+        "create_snapshot_succeeded",
+        snapshot_id=f"arn:aws:ec2::{PRIMARY}:snapshot/{snapshot_id}",
+        source=f"arn:aws:ec2::{PRIMARY}:volume/{volume_id}",
+    )
+
+
+def copied(copy_id: str, source_id: str) -> dict[str, Any]:
+    return entry(
+        "copy_snapshot_succeeded",
+        snapshot_id=f"arn:aws:ec2::{DR}:snapshot/{copy_id}",
+        source=f"arn:aws:ec2::{PRIMARY}:snapshot/{source_id}",
+    )
+
+
+def snapshots_of(
+    cloud: LocalCloud, volume_id: str, region: str = PRIMARY
+) -> dict[str, dict[str, str]]:
+    ec2 = cloud.client("ec2", region=region)
+    found = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    return {
+        s["SnapshotId"]: ebs.tags_of(s)
+        for s in found
+        if s.get("VolumeId") == volume_id or ebs.tags_of(s).get(ebs.SOURCE_VOLUME) == volume_id
+    }
+
+
+def dr_copies(cloud: LocalCloud, source_id: str) -> list[str]:
+    found = cloud.client("ec2", region=DR).describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": f"tag:{ebs.SOURCE_SNAPSHOT}", "Values": [source_id]}]
+    )
+    return [s["SnapshotId"] for s in found["Snapshots"]]
+
+
+def test_a_new_snapshot_is_tagged_retained_and_copied_and_the_dr_stack_retains_the_copies(
+    clouds: Any,
+) -> None:
+    cloud = clouds()
+    vol = volume(cloud, team="web", Name="db")
+    old = history(cloud, vol, 10)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [execution] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    remaining = snapshots_of(cloud, vol)
+    assert set(remaining) == {new, *old[:6]}  # the newest 7: the new one and 6 of the latest days
+    tags = remaining[new]
+    assert tags["team"] == "web" and tags["Name"] == "db"
+    assert tags[ebs.MANAGED_BY] == "steward" and tags[ebs.SOURCE_VOLUME] == vol
+    assert tags[ebs.SOURCE_REGION] == PRIMARY and tags[ebs.RETENTION] == "7"
+    [copy] = dr_copies(cloud, new)
+    copy_tags = snapshots_of(cloud, vol, region=DR)[copy]
+    assert copy_tags["team"] == "web" and copy_tags[ebs.SOURCE_SNAPSHOT] == new
+    description = cloud.client("ec2", region=DR).describe_snapshots(SnapshotIds=[copy])[
+        "Snapshots"
+    ][0]["Description"]
+    assert new in description and PRIMARY in description
+
+    # The DR stack: older copies of the same volume exist there; the new copy's event arrives.
+    older_copies = [
+        snapshot(cloud, vol, age_days=d + 1, region=DR, tags={**managed(vol), ebs.RETENTION: "7"})
+        for d in range(9)
+    ]
+    cloud.put_events([copied(copy, new)], region=DR)
+    cloud.wait_idle(timeout=60)
+    [dr_run] = cloud.executions("SnapshotDrStateMachine", region=DR)
+    assert dr_run["status"] == "SUCCEEDED", dr_run["cause"]
+    assert set(snapshots_of(cloud, vol, region=DR)) == {copy, *older_copies[:6]}
+
+
+def test_the_same_event_twice_makes_no_second_copy_and_no_extra_deletion(clouds: Any) -> None:
+    cloud = clouds()
+    vol = volume(cloud)
+    history(cloud, vol, 8)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    after_first = snapshots_of(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    assert [e["status"] for e in cloud.executions("SnapshotPrimaryStateMachine")] == [
+        "SUCCEEDED"
+    ] * 2
+    assert snapshots_of(cloud, vol) == after_first
+    assert len(dr_copies(cloud, new)) == 1
+
+
+def test_hand_made_dlm_and_backup_snapshots_are_never_touched(clouds: Any) -> None:
+    cloud = clouds(SnapshotRetainCount="2")
+    vol = volume(cloud)
+    by_hand = [snapshot(cloud, vol, age_days=30 + d) for d in range(3)]
+    dlm = snapshot(cloud, vol, tags={"aws:dlm:lifecycle-policy-id": "policy-0123"})
+    backup = snapshot(cloud, vol, tags={"aws:backup:source-resource": vol})
+    cloud.put_events([created(dlm, vol), created(backup, vol)])
+    cloud.wait_idle(timeout=60)
+    runs = cloud.executions("SnapshotPrimaryStateMachine")
+    assert [r["status"] for r in runs] == ["SUCCEEDED", "SUCCEEDED"]
+    assert all("SucceedStateEntered" in [h["type"] for h in r["history"]] for r in runs)
+    left = snapshots_of(cloud, vol)
+    assert set(by_hand) | {dlm, backup} <= set(left)
+    assert all(ebs.MANAGED_BY not in tags for tags in left.values())
+    # a managed run of the same volume still leaves them alone
+    history(cloud, vol, 3)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    assert set(by_hand) | {dlm, backup, new} <= set(snapshots_of(cloud, vol))
+
+
+def test_two_snapshots_completing_together_never_leave_fewer_than_n(clouds: Any) -> None:
+    cloud = clouds(SnapshotRetainCount="5", SnapshotDrRegion="")
+    vol = volume(cloud)
+    history(cloud, vol, 8)
+    first, second = snapshot(cloud, vol), snapshot(cloud, vol)
+    cloud.put_events([created(first, vol), created(second, vol)])
+    cloud.wait_idle(timeout=60)
+    runs = cloud.executions("SnapshotPrimaryStateMachine")
+    assert [r["status"] for r in runs] == ["SUCCEEDED", "SUCCEEDED"]
+    left = [s for s, tags in snapshots_of(cloud, vol).items() if tags.get(ebs.MANAGED_BY)]
+    assert len(left) >= 5 and {first, second} <= set(left)
+
+
+def test_a_snapshot_used_by_an_ami_is_skipped_and_listed(clouds: Any) -> None:
+    cloud = clouds(SnapshotRetainCount="2", SnapshotDrRegion="")
+    vol = volume(cloud)
+    history(cloud, vol, 2)
+    ec2 = cloud.client("ec2")
+    image = ec2.register_image(Name="golden", RootDeviceName="/dev/xvda")["ImageId"]
+    [mapping] = ec2.describe_images(ImageIds=[image])["Images"][0]["BlockDeviceMappings"]
+    in_use = mapping["Ebs"]["SnapshotId"]  # the AMI's snapshot, made into an old managed one
+    ec2.create_tags(Resources=[in_use], Tags=ebs.as_tag_list(managed(vol)))
+    ec2_backends[ACCOUNT][PRIMARY].snapshots[in_use].start_time = "2020-01-01T00:00:00.000Z"
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED"
+    retained = [
+        json.loads(h["stateExitedEventDetails"]["output"])
+        for h in run["history"]
+        if h.get("stateExitedEventDetails", {}).get("name") == "Retain"
+    ]
+    assert retained[0]["retention"]["in_use"] == [in_use]
+    assert in_use in snapshots_of(cloud, vol)
+
+
+def test_dry_run_reports_what_it_would_delete_and_deletes_nothing(clouds: Any) -> None:
+    cloud = clouds(SnapshotDryRun="true", SnapshotDrRegion="")
+    vol = volume(cloud)
+    old = history(cloud, vol, 9)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    assert set(old) | {new} <= set(snapshots_of(cloud, vol))
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    retained = [
+        json.loads(h["stateExitedEventDetails"]["output"])
+        for h in run["history"]
+        if h.get("stateExitedEventDetails", {}).get("name") == "Retain"
+    ]
+    assert retained[0]["retention"]["would_delete"] == old[6:]
+
+
+def test_a_volume_selector_leaves_other_volumes_alone(clouds: Any) -> None:
+    cloud = clouds(SnapshotVolumeSelector="backup=daily", SnapshotDrRegion="")
+    chosen, other = volume(cloud, backup="daily"), volume(cloud, backup="never")
+    new_chosen, new_other = snapshot(cloud, chosen), snapshot(cloud, other)
+    cloud.put_events([created(new_chosen, chosen), created(new_other, other)])
+    cloud.wait_idle(timeout=60)
+    assert [r["status"] for r in cloud.executions("SnapshotPrimaryStateMachine")] == [
+        "SUCCEEDED"
+    ] * 2
+    assert snapshots_of(cloud, chosen)[new_chosen].get(ebs.MANAGED_BY) == "steward"
+    assert ebs.MANAGED_BY not in snapshots_of(cloud, other)[new_other]
+
+
+def test_a_failure_ends_the_execution_failed_with_one_readable_alert(clouds: Any) -> None:
+    cloud = clouds(SnapshotDrRegion="")
+    alerts = TopicTap(cloud, "AlertTopic")
+    vol = volume(cloud)
+    cloud.put_events([created("snap-0badc0ffee0000000", vol)])
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert (run["status"], run["error"]) == ("FAILED", "SnapshotManagementFailed")
+    [alert] = alerts.messages()
+    assert "FAILED at Tag" in alert["Subject"]
+    body = json.loads(alert["Message"])
+    assert body["snapshot"] == "snap-0badc0ffee0000000" and body["volume"] == vol
+    assert body["error"] == "SnapshotNotFoundError" and "does not exist" in body["cause"]
+    assert body["execution"] == run["arn"] and body["link"].startswith(
+        f"https://{PRIMARY}.console.aws.amazon.com/states/"
+    )
+
+
+def test_a_failed_snapshot_event_starts_nothing(clouds: Any) -> None:
+    cloud = clouds()
+    event = load_event("ebs_snapshots/create_snapshot_failed.json")
+    cloud.put_events(
+        [
+            {
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"]),
+            }
+        ]
+    )
+    cloud.wait_idle(timeout=30)
+    assert cloud.executions("SnapshotPrimaryStateMachine") == []
+
+
+def test_a_multi_volume_create_snapshots_event_manages_each_snapshot(clouds: Any) -> None:
+    cloud = clouds(SnapshotDrRegion="")
+    first_volume, second_volume = volume(cloud), volume(cloud)
+    first, second = snapshot(cloud, first_volume), snapshot(cloud, second_volume)
+    cloud.put_events(
+        [
+            entry(
+                "create_snapshots_succeeded",
+                snapshots=[
+                    {
+                        "snapshot_id": f"arn:aws:ec2::{PRIMARY}:snapshot/{first}",
+                        "source": f"arn:aws:ec2::{PRIMARY}:volume/{first_volume}",
+                        "status": "completed",
+                    },
+                    {
+                        "snapshot_id": f"arn:aws:ec2::{PRIMARY}:snapshot/{second}",
+                        "source": f"arn:aws:ec2::{PRIMARY}:volume/{second_volume}",
+                        "status": "completed",
+                    },
+                ],
+            )
+        ]
+    )
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED"
+    assert snapshots_of(cloud, first_volume)[first][ebs.SOURCE_VOLUME] == first_volume
+    assert snapshots_of(cloud, second_volume)[second][ebs.SOURCE_VOLUME] == second_volume
