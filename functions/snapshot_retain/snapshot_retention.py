@@ -71,7 +71,8 @@ def plan(
         if s.source_snapshot and first_copy[s.source_snapshot] != s.snapshot_id
     }
     unique = [s for s in completed if s.snapshot_id not in duplicates]
-    keep, delete = [], sorted(duplicates)
+    keep: list[str] = []
+    delete = sorted(duplicates)
     for index, snap in enumerate(unique):
         too_many = index >= retain
         too_old = cutoff is not None and snap.start_time < cutoff
