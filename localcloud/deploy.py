@@ -501,6 +501,11 @@ class Deployer:
         )
         if props.get("ScheduleExpression"):
             self.stack.schedules.setdefault(logical_id, []).append(name)
+            # fire_schedule also accepts the function or state machine the rule targets.
+            for target in targets:
+                for owner, resource in self.stack.resources.items():
+                    if target["Arn"] in (resource.ref, resource.attrs.get("Arn")):
+                        self.stack.schedules.setdefault(owner, []).append(name)
         return deployed
 
     def _event_source(
