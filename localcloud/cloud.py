@@ -8,6 +8,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,8 @@ class LocalCloud:
         self._mock: Any = None
         self._isolation: Any = None
         self._saved_env: dict[str, str | None] = {}
+        self.batch_behaviours: dict[str, BatchBehaviour] = {}
+        self.running_batch_jobs: dict[str, tuple[float, BatchBehaviour]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -90,7 +93,12 @@ class LocalCloud:
             os.environ[key] = value
         self._isolation = isolation()
         self._isolation.__enter__()
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "batch": {"use_docker": False},
+            }
+        )
         self._mock.start()
         try:
             patches.install(self)
@@ -420,6 +428,23 @@ class LocalCloud:
                 )
             time.sleep(0.01)
 
+    # ------------------------------------------------------------------ Batch
+
+    def batch_job_behaviour(
+        self,
+        job_definition: str,
+        *,
+        seconds: float = 0.0,
+        outcome: str = "SUCCEEDED",
+        reason: str = "Essential container in task exited",
+    ) -> None:
+        """Jobs of this definition (name, any revision) run `seconds` on the scaled clock, then end
+        as `outcome`. Without a behaviour, a job succeeds the moment it is submitted."""
+        if outcome not in ("SUCCEEDED", "FAILED"):
+            raise ValueError("outcome is SUCCEEDED or FAILED")
+        name = job_definition.rsplit("/", 1)[-1].split(":", 1)[0]
+        self.batch_behaviours[name] = BatchBehaviour(float(seconds), outcome, reason)
+
     # ------------------------------------------------------------------ Secrets Manager
 
     def rotate_secret(
@@ -472,6 +497,13 @@ class LocalCloud:
                     )
 
         self.dispatcher.submit(run)
+
+
+@dataclass(frozen=True)
+class BatchBehaviour:
+    seconds: float
+    outcome: str
+    reason: str
 
 
 def _maybe_json(text: str | None) -> Any:

@@ -20,18 +20,38 @@ class ScaledClock:
         if scale < 0:
             raise ValueError("time_scale must be >= 0")
         self.scale = scale
+        self._skipped = 0.0  # nominal seconds waited beyond the real ones
+        self._lock = threading.Lock()
 
     def seconds(self, seconds: float) -> float:
         return max(0.0, float(seconds)) * self.scale
 
+    def now(self) -> float:
+        """Virtual time: real (monotonic) time plus every second a scaled wait skipped.
+
+        Things that take nominal time, such as emulated Batch jobs, finish by this clock.
+        Concurrent waits each add their skip, so with parallel branches it runs fast.
+        """
+        with self._lock:
+            return time.monotonic() + self._skipped
+
+    def _skip(self, nominal: float, waited: float) -> None:
+        with self._lock:
+            self._skipped += max(0.0, nominal - waited)
+
     def sleep(self, seconds: float) -> None:
         scaled = self.seconds(seconds)
+        started = time.monotonic()
         # Even at scale 0, give other threads a turn, as a real wait would.
         time.sleep(scaled if scaled > 0 else 0.001)
+        self._skip(max(0.0, float(seconds)), time.monotonic() - started)
 
     def wait(self, event: threading.Event, seconds: float) -> None:
         scaled = self.seconds(seconds)
-        event.wait(scaled if scaled > 0 else 0.001)
+        started = time.monotonic()
+        interrupted = event.wait(scaled if scaled > 0 else 0.001)
+        if not interrupted:
+            self._skip(max(0.0, float(seconds)), time.monotonic() - started)
 
 
 @dataclass

@@ -55,6 +55,7 @@ def install(cloud: LocalCloud) -> None:
         _install_events()
         _install_secretsmanager()
         _install_stepfunctions_clock(cloud)
+        _install_batch(cloud)
 
 
 def uninstall() -> None:
@@ -370,7 +371,36 @@ def _install_stepfunctions_clock(cloud: LocalCloud) -> None:
 
     _patch(WaitFunction, "_wait_interval", _wait_interval)
     _patch(retrier_decl, "time", _ScaledTime())
+    # .sync integrations poll the service in a loop: on the scaled clock, every 5 s nominal.
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback,
+    )
+
+    _patch(state_task_service_callback, "time", _ScaledTime())
+    _patch(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 5.0)
     _install_state_machine_snapshot()
+    _install_execution_names()
+
+
+def _install_execution_names() -> None:
+    """StartExecution without a name gets a UUID, as on AWS (moto's interpreter used "None",
+    so a second unnamed execution, such as a nested one, collided with the first)."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: str | None = None,
+        execution_input: Any = None,
+        trace_header: Any = None,
+    ) -> Any:
+        return original(
+            self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header
+        )
+
+    _patch(StepFunctionsParserBackend, "start_execution", start_execution)
 
 
 def _install_state_machine_snapshot() -> None:
@@ -394,3 +424,112 @@ def _install_state_machine_snapshot() -> None:
         return clone
 
     _patch(StateMachine, "__deepcopy__", __deepcopy__)
+
+
+# ---------------------------------------------------------------------------- Batch
+
+
+def _install_batch(cloud: LocalCloud) -> None:
+    """Batch jobs without Docker that run for a nominal time on the scaled clock.
+
+    moto's Docker-free Batch finishes every job at submission (or fails it with
+    MOTO_SIMPLE_BATCH_FAIL_AFTER). A job whose definition has a behaviour set with
+    `LocalCloud.batch_job_behaviour` instead starts RUNNING and ends when the local cloud's
+    virtual clock has moved on by its runtime, as SUCCEEDED or FAILED with a reason.
+    """
+    from moto.batch.models import BatchBackend
+    from moto.batch_simple.models import BatchSimpleBackend
+
+    original_finish = BatchSimpleBackend._mark_job_as_finished
+    original_describe = BatchBackend.describe_jobs
+    original_terminate = BatchBackend.terminate_job
+
+    def _mark_job_as_finished(self: Any, include_start_attempt: bool, job: Any) -> None:
+        behaviour = cloud.batch_behaviours.get(job.job_definition.name)
+        if behaviour is None:
+            return original_finish(self, include_start_attempt, job)  # type: ignore[no-any-return]
+        self.backend._jobs[job.job_id] = job
+        job.job_started_at = datetime.now()
+        job.log_stream_name = job._stream_name
+        if include_start_attempt:
+            job._start_attempt()
+        job.status = "RUNNING"
+        cloud.running_batch_jobs[job.job_id] = (cloud.clock.now() + behaviour.seconds, behaviour)
+        return None
+
+    def _advance(jobs: dict[str, Any]) -> None:
+        now = cloud.clock.now()
+        for job_id, (ends, behaviour) in list(cloud.running_batch_jobs.items()):
+            job = jobs.get(job_id)
+            if job is None or job.job_stopped:
+                cloud.running_batch_jobs.pop(job_id, None)
+            elif now >= ends:
+                if behaviour.outcome == "FAILED":
+                    job.job_stopped_reason = behaviour.reason
+                job._mark_stopped(success=behaviour.outcome == "SUCCEEDED")
+                cloud.running_batch_jobs.pop(job_id, None)
+
+    def describe_jobs(self: Any, jobs: list[str] | None) -> list[dict[str, Any]]:
+        _advance(self._jobs)
+        return original_describe(self, jobs)  # type: ignore[no-any-return]
+
+    def terminate_job(self: Any, job_id: str, reason: str) -> None:
+        original_terminate(self, job_id, reason)
+        job = self.get_job_by_id(job_id)
+        if job_id in cloud.running_batch_jobs and job is not None:
+            cloud.running_batch_jobs.pop(job_id)
+            job.job_stopped_reason = reason
+            job._mark_stopped(success=False)
+
+    _install_batch_integration_casing()
+    _patch(BatchSimpleBackend, "_mark_job_as_finished", _mark_job_as_finished)
+    _patch(BatchBackend, "describe_jobs", describe_jobs)
+    _patch(BatchBackend, "terminate_job", terminate_job)
+
+
+def _install_batch_integration_casing() -> None:
+    """Service integrations take and return Step Functions' PascalCase (JobName, ExecutionArn).
+
+    moto's interpreter hands `batch:` and `states:` parameters to boto3 as written, and their
+    results back as boto3 returns them, so a definition written for AWS fails. Translate both
+    ways by the service's API model, as Step Functions does.
+    """
+    import botocore.session
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch import (
+        StateTaskServiceBatch,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+        StateTaskServiceSfn,
+    )
+
+    session = botocore.session.get_session()
+    for cls, service in ((StateTaskServiceBatch, "batch"), (StateTaskServiceSfn, "stepfunctions")):
+        model = session.get_service_model(service)
+        original_parameters = cls._normalise_parameters
+
+        def operation(self: Any, action: str | None, model: Any = model) -> Any:
+            name = action or self.resource.api_action
+            return model.operation_model("".join(p[:1].upper() + p[1:] for p in name.split("_")))
+
+        def _normalise_parameters(
+            self: Any,
+            parameters: dict[str, Any],
+            boto_service_name: str | None = None,
+            service_action_name: str | None = None,
+            original: Any = original_parameters,
+            operation: Any = operation,
+        ) -> None:
+            original(self, parameters, boto_service_name, service_action_name)
+            self._to_boto_request(parameters, operation(self, service_action_name).input_shape)
+
+        def _normalise_response(
+            self: Any,
+            response: Any,
+            boto_service_name: str | None = None,
+            service_action_name: str | None = None,
+            operation: Any = operation,
+        ) -> None:
+            self._from_boto_response(response, operation(self, service_action_name).output_shape)
+
+        _patch(cls, "_normalise_parameters", _normalise_parameters)
+        _patch(cls, "_normalise_response", _normalise_response)
