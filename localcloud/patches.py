@@ -380,6 +380,22 @@ def _install_stepfunctions_clock(cloud: LocalCloud) -> None:
     _patch(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 5.0)
     _install_state_machine_snapshot()
     _install_execution_names()
+    _install_branch_error_names()
+
+
+def _install_branch_error_names() -> None:
+    """A Parallel branch that fails with a States.* error (States.TaskFailed from a .sync task)
+    fails the Parallel state with that error, as on AWS; moto's interpreter crashed instead,
+    refusing to rebuild the States.* name as a custom one."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+
+    def __init__(self: Any, error_name: str | None) -> None:
+        ErrorName.__init__(self, error_name=error_name)
+
+    _patch(CustomErrorName, "__init__", __init__)
 
 
 def _install_execution_names() -> None:
@@ -490,11 +506,14 @@ def _install_batch(cloud: LocalCloud) -> None:
 def _install_batch_integration_casing() -> None:
     """Service integrations take and return Step Functions' PascalCase (JobName, ExecutionArn).
 
-    moto's interpreter hands `batch:` and `states:` parameters to boto3 as written, and their
-    results back as boto3 returns them, so a definition written for AWS fails. Translate both
-    ways by the service's API model, as Step Functions does.
+    moto's interpreter hands `batch:`, `states:` and `aws-sdk:` parameters to boto3 as
+    written, and their results back as boto3 returns them, so a definition written for AWS
+    fails. Translate both ways by the service's API model, as Step Functions does.
     """
     import botocore.session
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch import (
         StateTaskServiceBatch,
     )
@@ -503,13 +522,14 @@ def _install_batch_integration_casing() -> None:
     )
 
     session = botocore.session.get_session()
-    for cls, service in ((StateTaskServiceBatch, "batch"), (StateTaskServiceSfn, "stepfunctions")):
-        model = session.get_service_model(service)
-        original_parameters = cls._normalise_parameters
 
-        def operation(self: Any, action: str | None, model: Any = model) -> Any:
-            name = action or self.resource.api_action
-            return model.operation_model("".join(p[:1].upper() + p[1:] for p in name.split("_")))
+    def operation(self: Any, action: str | None) -> Any:
+        model = session.get_service_model(self._get_boto_service_name())
+        name = action or self.resource.api_action
+        return model.operation_model("".join(p[:1].upper() + p[1:] for p in name.split("_")))
+
+    for cls in (StateTaskServiceBatch, StateTaskServiceSfn, StateTaskServiceAwsSdk):
+        original_parameters = cls._normalise_parameters
 
         def _normalise_parameters(
             self: Any,
@@ -517,19 +537,21 @@ def _install_batch_integration_casing() -> None:
             boto_service_name: str | None = None,
             service_action_name: str | None = None,
             original: Any = original_parameters,
-            operation: Any = operation,
         ) -> None:
             original(self, parameters, boto_service_name, service_action_name)
             self._to_boto_request(parameters, operation(self, service_action_name).input_shape)
 
-        def _normalise_response(
-            self: Any,
-            response: Any,
-            boto_service_name: str | None = None,
-            service_action_name: str | None = None,
-            operation: Any = operation,
-        ) -> None:
-            self._from_boto_response(response, operation(self, service_action_name).output_shape)
-
         _patch(cls, "_normalise_parameters", _normalise_parameters)
-        _patch(cls, "_normalise_response", _normalise_response)
+        if cls is not StateTaskServiceAwsSdk:  # aws-sdk results keep the SDK's own casing
+
+            def _normalise_response(
+                self: Any,
+                response: Any,
+                boto_service_name: str | None = None,
+                service_action_name: str | None = None,
+            ) -> None:
+                self._from_boto_response(
+                    response, operation(self, service_action_name).output_shape
+                )
+
+            _patch(cls, "_normalise_response", _normalise_response)

@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
     _add_stack_options(up)
     up.set_defaults(func=_local_up)
+
+    from steward_cli import cost
+
+    cost.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,176 @@
+"""Batch jobs end to end: the poller, and both genomics workflow variants on the classic input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from localcloud import LocalCloud
+from tests.conftest import load_event
+
+TOOLS = {
+    "isaac": "isaac-myenv",
+    "samtoolsStats": "samtools_stats-myenv",
+    "strelka": "strelka-myenv",
+    "snpEff": "snpeff-myenv",
+}
+BASE = {"EnableCostControls": "false", "EnableSnapshotManagement": "false"}
+
+
+def batch_infrastructure(cloud: LocalCloud) -> None:
+    """What the classic input refers to: two queues and the four tools' job definitions."""
+    role = cloud.client("iam").create_role(RoleName="batch-service", AssumeRolePolicyDocument="{}")[
+        "Role"
+    ]["Arn"]
+    batch = cloud.client("batch")
+    environment = batch.create_compute_environment(
+        computeEnvironmentName="genomics", type="UNMANAGED", state="ENABLED", serviceRole=role
+    )["computeEnvironmentArn"]
+    for queue in ("highPriority-myenv", "lowPriority-myenv"):
+        batch.create_job_queue(
+            jobQueueName=queue,
+            state="ENABLED",
+            priority=1,
+            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
+        )
+    for definition in TOOLS.values():
+        batch.register_job_definition(
+            jobDefinitionName=definition,
+            type="container",
+            containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
+        )
+
+
+@pytest.fixture
+def cloud(stack: Any) -> Any:
+    def start(**parameters: str) -> LocalCloud:
+        started: LocalCloud = stack(**{**BASE, **parameters})
+        batch_infrastructure(started)
+        return started
+
+    return start
+
+
+def one_job(definition: str = "isaac-myenv", queue: str = "highPriority-myenv") -> dict[str, Any]:
+    return {
+        "job": {
+            "name": "demo-job",
+            "queue": queue,
+            "definition": definition,
+            "command": ["echo", "hi"],
+        }
+    }
+
+
+def job(cloud: LocalCloud, job_id: str) -> dict[str, Any]:
+    described: dict[str, Any] = cloud.client("batch").describe_jobs(jobs=[job_id])["jobs"][0]
+    return described
+
+
+def test_the_poller_waits_for_a_running_job_and_returns_its_status(cloud: Any) -> None:
+    local = cloud()
+    local.batch_job_behaviour("isaac-myenv", seconds=600)
+    local.start_execution("BatchJobPollerStateMachine", one_job())
+    local.wait_idle(timeout=60)
+    [execution] = local.executions("BatchJobPollerStateMachine")
+    assert execution["status"] == "SUCCEEDED"
+    output = execution["output"]
+    assert output["status"]["status"] == "SUCCEEDED" and output["polls"]["n"] == 20  # 600 s / 30 s
+    assert output["status"]["attempts"] == 1 and output["status"]["logStream"]
+    assert job(local, output["jobId"])["status"] == "SUCCEEDED"
+
+
+def test_a_failed_job_fails_the_execution_with_the_jobs_reason(cloud: Any) -> None:
+    local = cloud()
+    local.batch_job_behaviour(
+        "isaac-myenv",
+        seconds=90,
+        outcome="FAILED",
+        reason="Essential container in task exited (exit code 137)",
+    )
+    local.start_execution("BatchJobPollerStateMachine", one_job())
+    local.wait_idle(timeout=60)
+    [execution] = local.executions("BatchJobPollerStateMachine")
+    assert (execution["status"], execution["error"]) == ("FAILED", "BatchJobFailed")
+    assert execution["cause"] == "Essential container in task exited (exit code 137)"
+
+
+def test_moto_failing_every_job_fails_the_execution(
+    cloud: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTO_SIMPLE_BATCH_FAIL_AFTER", "0")
+    local = cloud()
+    local.start_execution("BatchJobPollerStateMachine", one_job())
+    local.wait_idle(timeout=60)
+    [execution] = local.executions("BatchJobPollerStateMachine")
+    assert (execution["status"], execution["error"]) == ("FAILED", "BatchJobFailed")
+
+
+def test_a_job_running_past_the_timeout_is_terminated_and_the_execution_fails(cloud: Any) -> None:
+    local = cloud(BatchPollMaxAttempts="4")
+    local.batch_job_behaviour("isaac-myenv", seconds=6 * 3600)
+    local.start_execution("BatchJobPollerStateMachine", one_job())
+    local.wait_idle(timeout=60)
+    [execution] = local.executions("BatchJobPollerStateMachine")
+    assert (execution["status"], execution["error"]) == ("FAILED", "BatchJobTimedOut")
+    [submitted] = local.client("batch").list_jobs(
+        jobQueue="highPriority-myenv", jobStatus="FAILED"
+    )["jobSummaryList"]
+    assert (
+        job(local, submitted["jobId"])["statusReason"]
+        == "Steward poller: the job ran past its timeout"
+    )
+
+
+@pytest.mark.parametrize(
+    ("job_input", "error"),
+    [
+        (one_job(queue="no-such-queue"), "UnknownJobQueueError"),
+        (one_job(definition="no-such-definition"), "UnknownJobDefinitionError"),
+        ({"job": {"name": "bad name!", "queue": "q", "definition": "d"}}, "InvalidJobSpecError"),
+    ],
+)
+def test_unknown_queues_definitions_and_bad_descriptions_are_clear_errors(
+    cloud: Any, job_input: dict[str, Any], error: str
+) -> None:
+    local = cloud()
+    local.start_execution("BatchJobPollerStateMachine", job_input)
+    local.wait_idle(timeout=60)
+    [execution] = local.executions("BatchJobPollerStateMachine")
+    assert (execution["status"], execution["error"]) == ("FAILED", error)
+
+
+@pytest.mark.parametrize(
+    "workflow", ["GenomicsWorkflowStateMachine", "GenomicsWorkflowSyncStateMachine"]
+)
+def test_both_variants_run_the_classic_input_unchanged(cloud: Any, workflow: str) -> None:
+    local = cloud()
+    for definition in TOOLS.values():
+        local.batch_job_behaviour(definition, seconds=120)
+    local.start_execution(workflow, load_event("batch_jobs/genomics_test_input.json"))
+    local.wait_idle(timeout=120)
+    [execution] = local.executions(workflow)
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    results = execution["output"]["results"]
+    assert sorted(results) == sorted(TOOLS)
+    assert {r["status"] for r in results.values()} == {"SUCCEEDED"}
+    jobs = {tool: job(local, results[tool]["jobId"]) for tool in TOOLS}
+    # Strelka then snpEff, beside samtools stats, all after Isaac:
+    assert jobs["snpEff"]["createdAt"] >= jobs["strelka"]["stoppedAt"]
+    assert jobs["strelka"]["createdAt"] >= jobs["isaac"]["stoppedAt"]
+    assert jobs["samtoolsStats"]["createdAt"] >= jobs["isaac"]["stoppedAt"]
+    assert jobs["strelka"]["container"]["command"][-2:] == ["--cmd_args", "--exome"]
+
+
+@pytest.mark.parametrize(
+    "workflow", ["GenomicsWorkflowStateMachine", "GenomicsWorkflowSyncStateMachine"]
+)
+def test_a_failing_tool_fails_the_workflow(cloud: Any, workflow: str) -> None:
+    local = cloud()
+    local.batch_job_behaviour("strelka-myenv", seconds=60, outcome="FAILED", reason="out of memory")
+    local.start_execution(workflow, load_event("batch_jobs/genomics_test_input.json"))
+    local.wait_idle(timeout=120)
+    [execution] = local.executions(workflow)
+    assert execution["status"] == "FAILED"
+    assert "out of memory" in (execution["cause"] or "")

@@ -1,0 +1,71 @@
+"""The submit and status functions on moto's Docker-free Batch, driven by events/ samples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from steward_common import aws
+from steward_common.errors import InvalidInputError
+from tests.conftest import lambda_context, load_event, load_handler
+
+
+@pytest.fixture
+def batch(aws_env: None) -> Iterator[Any]:
+    aws.clear_clients()
+    with mock_aws(config={"batch": {"use_docker": False}}):
+        role = boto3.client("iam").create_role(RoleName="batch", AssumeRolePolicyDocument="{}")[
+            "Role"
+        ]["Arn"]
+        client = boto3.client("batch")
+        env = client.create_compute_environment(
+            computeEnvironmentName="env", type="UNMANAGED", state="ENABLED", serviceRole=role
+        )["computeEnvironmentArn"]
+        client.create_job_queue(
+            jobQueueName="lowPriority-myenv",
+            state="ENABLED",
+            priority=1,
+            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env}],
+        )
+        client.register_job_definition(
+            jobDefinitionName="samtools_stats-myenv",
+            type="container",
+            containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
+        )
+        yield client
+    aws.clear_clients()
+
+
+def test_submit_returns_the_input_with_the_job_id_and_batch_gets_the_rendered_job(
+    batch: Any,
+) -> None:
+    event = load_event("batch_jobs/submit_job.json")
+    result = load_handler("batch_submit").lambda_handler(event, lambda_context())
+    assert {k: result[k] for k in event} == event
+    [job] = batch.describe_jobs(jobs=[result["jobId"]])["jobs"]
+    assert job["jobName"] == "samtools-stats-NA12878"
+    assert job["container"]["command"][1].endswith("/NA12878_states_1/bam/sorted.bam")
+    status = load_handler("batch_status").lambda_handler(
+        {"jobId": result["jobId"]}, lambda_context()
+    )
+    assert status["status"] == "SUCCEEDED" and status["attempts"] == 1 and status["done"] is True
+
+
+def test_an_unknown_queue_is_a_named_error(batch: Any) -> None:
+    event = load_event("batch_jobs/submit_job.json")
+    event["job"]["queue"] = "no-such-queue"
+    with pytest.raises(InvalidInputError, match="job queue no-such-queue does not exist") as raised:
+        load_handler("batch_submit").lambda_handler(event, lambda_context())
+    assert type(raised.value).__name__ == "UnknownJobQueueError"
+
+
+def test_the_status_of_an_unknown_job_is_a_named_error(batch: Any) -> None:
+    with pytest.raises(InvalidInputError, match="does not exist") as raised:
+        load_handler("batch_status").lambda_handler(
+            load_event("batch_jobs/job_status.json"), lambda_context()
+        )
+    assert type(raised.value).__name__ == "JobNotFoundError"
