@@ -40,6 +40,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +274,7 @@ def self_check(poller: list[Run], sync: list[Run]) -> list[str]:
             )
     if len(poller) >= 2:
         counts = [r.transitions for r in poller]
-        if any(b <= a for a, b in zip(counts, counts[1:], strict=False)):
+        if any(b <= a for a, b in pairwise(counts)):
             problems.append(f"poller transitions do not grow with the duration: {counts}")
         if len({(r.transitions, r.invocations) for r in sync}) != 1:
             problems.append(

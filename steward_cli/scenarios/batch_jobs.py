@@ -10,21 +10,35 @@ from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "batch_jobs"
-RUNTIMES = {"isaac-myenv": 3 * 3600, "strelka-myenv": 2 * 3600, "snpeff-myenv": 600,
-            "samtools_stats-myenv": 1200}
+RUNTIMES = {
+    "isaac-myenv": 3 * 3600,
+    "strelka-myenv": 2 * 3600,
+    "snpeff-myenv": 600,
+    "samtools_stats-myenv": 1200,
+}
 
 
 def _infrastructure(cloud: Any) -> None:
-    role = cloud.client("iam").create_role(RoleName="batch-service", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = cloud.client("iam").create_role(RoleName="batch-service", AssumeRolePolicyDocument="{}")[
+        "Role"
+    ]["Arn"]
     batch = cloud.client("batch")
     environment = batch.create_compute_environment(
-        computeEnvironmentName="genomics", type="UNMANAGED", state="ENABLED", serviceRole=role)["computeEnvironmentArn"]
+        computeEnvironmentName="genomics", type="UNMANAGED", state="ENABLED", serviceRole=role
+    )["computeEnvironmentArn"]
     for queue in ("highPriority-myenv", "lowPriority-myenv"):
-        batch.create_job_queue(jobQueueName=queue, state="ENABLED", priority=1,
-                               computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}])
+        batch.create_job_queue(
+            jobQueueName=queue,
+            state="ENABLED",
+            priority=1,
+            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
+        )
     for definition, seconds in RUNTIMES.items():
-        batch.register_job_definition(jobDefinitionName=definition, type="container",
-                                      containerProperties={"image": "busybox", "vcpus": 1, "memory": 128})
+        batch.register_job_definition(
+            jobDefinitionName=definition,
+            type="container",
+            containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
+        )
         cloud.batch_job_behaviour(definition, seconds=seconds)
 
 
@@ -37,21 +51,31 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     workflow_input = json.loads((EVENTS / "genomics_test_input.json").read_text())
     report.step("the classic test.input.json: shared fields plus one object per tool")
     report.detail(", ".join(k for k in workflow_input if isinstance(workflow_input[k], dict)))
-    report.detail("simulated runtimes: isaac 3 h, strelka 2 h, samtools stats 20 min, snpEff 10 min")
-    for logical_id, label in (("GenomicsWorkflowSyncStateMachine", "native batch:submitJob.sync"),
-                              ("GenomicsWorkflowStateMachine", "the poller as a nested state machine")):
+    report.detail(
+        "simulated runtimes: isaac 3 h, strelka 2 h, samtools stats 20 min, snpEff 10 min"
+    )
+    for logical_id, label in (
+        ("GenomicsWorkflowSyncStateMachine", "native batch:submitJob.sync"),
+        ("GenomicsWorkflowStateMachine", "the poller as a nested state machine"),
+    ):
         cloud.start_execution(logical_id, workflow_input)
         cloud.wait_idle(timeout=120)
         [execution] = cloud.executions(logical_id)
         report.step(f"{logical_id} ({label})")
         report.execution(execution)
-        expect(execution["status"] == "SUCCEEDED", f"{logical_id} {execution['status']}: {execution['cause']}")
+        expect(
+            execution["status"] == "SUCCEEDED",
+            f"{logical_id} {execution['status']}: {execution['cause']}",
+        )
         results = execution["output"]["results"]
         for tool, result in results.items():
             report.detail(f"{tool}: job {result['jobId'][:8]}… {result['status']}")
         own = _transitions(execution)
         nested = sum(_transitions(e) for e in cloud.executions("BatchJobPollerStateMachine"))
-        report.detail(f"state transitions: {own} in the workflow" + (f", {nested} in the nested pollers" if nested else ""))
+        report.detail(
+            f"state transitions: {own} in the workflow"
+            + (f", {nested} in the nested pollers" if nested else "")
+        )
 
 
 SCENARIO = Scenario(
