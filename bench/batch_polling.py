@@ -37,8 +37,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -135,38 +133,6 @@ def create_batch(cloud: Any) -> None:
         type="container",
         containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
     )
-
-
-@contextmanager
-def moto_describe_jobs_fix() -> Iterator[None]:
-    """Work around a moto (5.2.5) bug for the length of the benchmark.
-
-    moto's `Job._get_container_property("environment")` appends AWS_BATCH_JOB_ID to the job's
-    own `containerOverrides.environment` list on every DescribeJobs. The .sync integration always
-    sets that list (MANAGED_BY_AWS=STARTED_BY_STEP_FUNCTIONS), so each of its polls (every 5 s)
-    makes the job's description longer: a 6-hour job's grows past Step Functions' 256 KB limit and
-    the execution fails with States.DataLimitExceeded, which AWS would not do. Describe from a
-    copy of the list instead. The counts do not depend on it; only the result's size does.
-    """
-    from moto.batch.models import Job
-
-    original = Job._get_container_property
-
-    def _get_container_property(self: Any, p: str, default: Any) -> Any:
-        environment = self.container_overrides.get("environment")
-        if p != "environment" or environment is None:
-            return original(self, p, default)
-        self.container_overrides["environment"] = list(environment)
-        try:
-            return original(self, p, default)
-        finally:
-            self.container_overrides["environment"] = environment
-
-    Job._get_container_property = _get_container_property
-    try:
-        yield
-    finally:
-        Job._get_container_property = original
 
 
 def measure(
@@ -296,9 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     durations = sorted(set(args.durations))
     started = time.monotonic()
-    with moto_describe_jobs_fix():
-        poller = measure("poller", STEWARD_TEMPLATE, STEWARD_PARAMETERS, POLLER, durations)
-        sync = measure(".sync", SYNC_TEMPLATE, {}, SYNC, durations)
+    poller = measure("poller", STEWARD_TEMPLATE, STEWARD_PARAMETERS, POLLER, durations)
+    sync = measure(".sync", SYNC_TEMPLATE, {}, SYNC, durations)
     print(report(poller, sync))
     print(f"\nTotal real time: {time.monotonic() - started:.1f} s")
     problems = self_check(poller, sync)

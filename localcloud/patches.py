@@ -498,6 +498,7 @@ def _install_batch(cloud: LocalCloud) -> None:
             job._mark_stopped(success=False)
 
     _install_batch_integration_casing()
+    _install_batch_describe_copy()
     _patch(BatchSimpleBackend, "_mark_job_as_finished", _mark_job_as_finished)
     _patch(BatchBackend, "describe_jobs", describe_jobs)
     _patch(BatchBackend, "terminate_job", terminate_job)
@@ -555,3 +556,24 @@ def _install_batch_integration_casing() -> None:
                 )
 
             _patch(cls, "_normalise_response", _normalise_response)
+
+
+def _install_batch_describe_copy() -> None:
+    """DescribeJobs must not change the job: moto appends AWS_BATCH_JOB_ID to the job's own
+    environment overrides on every call, so a long `.sync` job's description grew with every
+    poll until Step Functions refused it (States.DataLimitExceeded). Describe from a copy."""
+    from moto.batch.models import Job
+
+    original = Job._get_container_property
+
+    def _get_container_property(self: Any, p: str, default: Any) -> Any:
+        environment = self.container_overrides.get("environment")
+        if p != "environment" or environment is None:
+            return original(self, p, default)
+        self.container_overrides["environment"] = list(environment)
+        try:
+            return original(self, p, default)
+        finally:
+            self.container_overrides["environment"] = environment
+
+    _patch(Job, "_get_container_property", _get_container_property)

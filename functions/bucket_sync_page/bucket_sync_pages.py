@@ -14,7 +14,7 @@ import contextvars
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -51,7 +51,7 @@ class PageSettings:
     concurrency: int = 16
     chunk: int = 64
     time_margin_ms: int = 20_000
-    copy: CopySettings = CopySettings()
+    copy: CopySettings = field(default_factory=CopySettings)
 
 
 def _rethrow(error: ClientError) -> None:
