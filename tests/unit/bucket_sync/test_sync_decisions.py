@@ -1,0 +1,145 @@
+"""The change decision, the delete guard and request checks of the bucket sync."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from steward_common.bucket_sync import SyncConfig
+from tests.conftest import use_function
+
+use_function("bucket_sync_page")
+use_function("bucket_sync_validate")
+
+from bucket_sync_compare import ObjectInfo, decide, etag_may_change_on_copy, unchanged_by_record  # noqa: E402
+from bucket_sync_pages import guard  # noqa: E402
+from bucket_sync_request import InvalidSyncRequestError, parse_max_delete  # noqa: E402
+
+T0 = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def obj(etag: str, size: int = 10, age: int = 0) -> ObjectInfo:
+    return ObjectInfo("k", size, etag, T0 - timedelta(minutes=age))
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "mode", "expected"),
+    [
+        (obj("a"), None, "etag", "copy"),
+        (obj("a", size=10), obj("a", size=11), "etag", "copy"),
+        (obj("a"), obj("a"), "etag", "skip"),
+        (obj("new-content"), obj("old-content"), "etag", "check"),  # same size, different content
+        (obj("abc-3"), obj("def"), "etag", "check"),  # multipart source: the recorded ETag decides
+        (obj("a", age=0), obj("b", age=5), "size-mtime", "copy"),  # the source is newer
+        (obj("a", age=5), obj("b", age=0), "size-mtime", "skip"),  # the CLI's blind spot
+        (obj("a"), obj("b"), "size", "skip"),
+    ],
+)
+def test_the_change_decision(
+    source: ObjectInfo, destination: ObjectInfo | None, mode: str, expected: str
+) -> None:
+    assert decide(source, destination, mode) == expected
+
+
+def test_a_recorded_source_etag_settles_a_multipart_mismatch() -> None:
+    source = obj("9b2cf535f27731c974343645a3985328-3")
+    assert unchanged_by_record(
+        source, {"steward-source-etag": "9b2cf535f27731c974343645a3985328-3"}
+    )
+    assert not unchanged_by_record(source, {"steward-source-etag": "something-else-3"})
+    assert not unchanged_by_record(source, {})
+
+
+def test_which_copies_need_the_source_etag_recorded() -> None:
+    assert etag_may_change_on_copy(obj("abc-2"), multipart=False, sse=None)
+    assert etag_may_change_on_copy(obj("abc"), multipart=True, sse=None)
+    assert etag_may_change_on_copy(obj("abc"), multipart=False, sse="aws:kms")
+    assert not etag_may_change_on_copy(obj("abc"), multipart=False, sse="AES256")
+
+
+CONFIG = SyncConfig(source="s", destination="d")
+
+
+@pytest.mark.parametrize(
+    ("config", "copy", "scan", "delete", "refused", "why"),
+    [
+        (
+            CONFIG,
+            {"copied": 5},
+            {"orphans": 3, "destination_objects": 100},
+            True,
+            False,
+            "3 orphans",
+        ),
+        (
+            CONFIG,
+            {"copied": 5, "failed": 1},
+            {"orphans": 3, "destination_objects": 100},
+            False,
+            True,
+            "copies failed",
+        ),
+        (CONFIG, {}, {"orphans": 40, "destination_objects": 40}, False, True, "source is empty"),
+        (
+            SyncConfig(source="s", destination="d", max_delete_fraction=1.0),
+            {},
+            {"orphans": 40, "destination_objects": 40},
+            True,
+            False,
+            "40 orphans",
+        ),
+        (
+            SyncConfig(source="s", destination="d", max_delete_count=2),
+            {"skipped": 9},
+            {"orphans": 3, "destination_objects": 12},
+            False,
+            True,
+            "exceed max_delete",
+        ),
+        (
+            SyncConfig(source="s", destination="d", max_delete_fraction=0.1),
+            {"skipped": 90},
+            {"orphans": 11, "destination_objects": 100},
+            False,
+            True,
+            "exceed max_delete (10 of 100",
+        ),
+        (
+            SyncConfig(source="s", destination="d", delete=False),
+            {"copied": 1},
+            {"orphans": 3},
+            False,
+            False,
+            "delete is off",
+        ),
+    ],
+)
+def test_the_delete_guard(
+    config: SyncConfig,
+    copy: dict[str, int],
+    scan: dict[str, int],
+    delete: bool,
+    refused: bool,
+    why: str,
+) -> None:
+    decision = guard(config, copy, scan)
+    assert (decision["delete"], decision["refused"]) == (delete, refused)
+    assert why in decision["reason"]
+
+
+def test_max_delete_takes_a_count_or_a_percentage() -> None:
+    assert parse_max_delete(None) == (None, None)
+    assert parse_max_delete(500) == (500, None)
+    assert parse_max_delete("10%") == (None, 0.1)
+    for bad in ("ten", "150%", "-1"):
+        with pytest.raises(InvalidSyncRequestError):
+            parse_max_delete(bad)
+
+
+def test_include_and_exclude_globs_apply_to_relative_keys() -> None:
+    config = SyncConfig(
+        source="s", destination="d", include=("*.html", "img/*"), exclude=("img/raw/*",)
+    )
+    assert config.selected("index.html") and config.selected("img/a.png")
+    assert not config.selected("img/raw/a.png") and not config.selected("notes.txt")
