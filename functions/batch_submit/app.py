@@ -8,9 +8,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from batch_job_spec import InvalidJobSpecError, JobSpec, submit, submit_request
-from pydantic import ValidationError
 
 from steward_common import aws
+from steward_common.inputs import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -23,11 +23,7 @@ metrics = Metrics()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not isinstance(event, dict) or not isinstance(event.get("job"), dict):
         raise InvalidJobSpecError('the input needs a "job" object')
-    try:
-        spec = JobSpec.model_validate(event["job"])
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidJobSpecError(f"invalid job description; check {fields}") from None
+    spec = parse_event(event["job"], JobSpec, "job description", InvalidJobSpecError)
     job_context = event.get("context") or {}
     submitted = submit(aws.client("batch"), submit_request(spec, job_context))
     metrics.add_metric(name="BatchJobsSubmitted", unit=MetricUnit.Count, value=1)

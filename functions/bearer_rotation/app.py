@@ -6,14 +6,13 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from bearer_rotation_steps import BearerTokenRotation
-from pydantic import ValidationError
 from x_oauth_client import ProviderSettings, XOAuthClient
 
 from steward_common import aws
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -30,11 +29,7 @@ class RotationEvent(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    try:
-        request = parse(event=event, model=RotationEvent)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"not a Secrets Manager rotation event; check {fields}") from None
+    request = parse_event(event, RotationEvent, "Secrets Manager rotation event")
     rotation = BearerTokenRotation(
         aws.client("secretsmanager"), XOAuthClient(ProviderSettings.from_env())
     )

@@ -8,9 +8,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from bucket_sync_request import InvalidSyncRequestError, SyncRequest, validate
-from pydantic import ValidationError
 
 from steward_common import aws
+from steward_common.inputs import parse_event
 from steward_common.settings import env_list
 
 logger = Logger()
@@ -23,11 +23,7 @@ metrics = Metrics()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_body = event.get("request") if isinstance(event, dict) else None
-    try:
-        request = SyncRequest.model_validate(request_body)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) or "request" for e in exc.errors()})
-        raise InvalidSyncRequestError(f"invalid sync request; check {fields}") from None
+    request = parse_event(request_body, SyncRequest, "sync request", InvalidSyncRequestError)
     config = validate(
         aws.client("s3"),
         request,

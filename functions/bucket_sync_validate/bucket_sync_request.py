@@ -80,9 +80,9 @@ def parse_max_delete(value: int | str | None) -> tuple[int | None, float | None]
 
 
 def _region(s3: Any, bucket: str) -> str:
+    """The bucket's region, as HeadBucket reports it (x-amz-bucket-region)."""
     try:
-        s3.head_bucket(Bucket=bucket)
-        location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+        return str(s3.head_bucket(Bucket=bucket)["BucketRegion"])
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in ("404", "NoSuchBucket", "403", "AccessDenied"):
@@ -90,7 +90,6 @@ def _region(s3: Any, bucket: str) -> str:
                 f"bucket {bucket} does not exist or is not accessible"
             ) from None
         raise
-    return location or "us-east-1"  # S3 reports the original region as no constraint
 
 
 def _overlap(a: str, b: str) -> bool:

@@ -7,15 +7,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from budget_notification import parse_notification
 from budget_routing import RouterSettings, route
-from pydantic import ValidationError
 
 from steward_common import aws
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -26,12 +24,7 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        records = parse(event=event, model=SnsModel).Records
-    except ValidationError as exc:
-        raise InvalidInputError(
-            f"not an SNS event: {exc.error_count()} validation error(s)"
-        ) from None
+    records = parse_event(event, SnsModel, "SNS event").Records
     settings = RouterSettings.from_env()
     results = []
     for record in records:

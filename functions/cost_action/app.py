@@ -6,13 +6,12 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from cost_policy_swap import SwapSettings, as_dicts, swap
-from pydantic import ValidationError
 
 from steward_common import aws
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -34,11 +33,7 @@ class ActionEvent(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        action = parse(event=event, model=ActionEvent)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"invalid cost-control request; check {fields}") from None
+    action = parse_event(event, ActionEvent, "cost-control request")
     settings = SwapSettings.from_env()
     records = swap(
         aws.client("iam"),

@@ -6,14 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecs_publishing import missing_clusters, put_all
-from pydantic import ValidationError
 
 from steward_common import aws
 from steward_common.alerts import publish_alert
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 from steward_common.settings import env_str
 
 logger = Logger()
@@ -30,11 +29,7 @@ class PublishRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        request = parse(event=event, model=PublishRequest)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"invalid publish request; check {fields}") from None
+    request = parse_event(event, PublishRequest, "publish request")
     mode = env_str("PUBLISH_MODE", "emf")
     points = requests = 0
     if mode == "put-metric-data":

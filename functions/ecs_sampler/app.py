@@ -6,14 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricResolution, MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, Field, parse
+from aws_lambda_powertools.utilities.parser import BaseModel, Field
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecs_sampling import SamplerSettings, sample_time, take_sample
-from pydantic import ValidationError
 
 from steward_common import aws
 from steward_common.ecs_metrics import CLUSTER_METRICS, SERVICE_METRICS
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -49,11 +48,7 @@ def emit_emf(sample: dict[str, Any], namespace: str) -> int:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        request = parse(event=event, model=SampleRequest)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"invalid sample request; check {fields}") from None
+    request = parse_event(event, SampleRequest, "sample request")
     settings = SamplerSettings.from_env()
     sample = take_sample(aws.client("ecs"), settings, sample_time(request.minute, request.offset))
     if settings.mode == "emf":

@@ -6,13 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, Field, parse
+from aws_lambda_powertools.utilities.parser import BaseModel, Field
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 from snapshot_dr_copy import CopySettings, copy_to_dr
 
 from steward_common import aws
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -31,11 +30,7 @@ class CopyRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        request = parse(event=event, model=CopyRequest)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"invalid DR copy request; check {fields}") from None
+    request = parse_event(event, CopyRequest, "DR copy request")
     settings = CopySettings.from_env()
     dr_ec2 = aws.client("ec2", settings.dr_region) if settings.dr_region else None
     result = copy_to_dr(

@@ -6,14 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 from snapshot_alert import failure_message
 
 from steward_common import aws
 from steward_common.alerts import publish_alert
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 from steward_common.settings import env_str
 
 logger = Logger()
@@ -31,11 +30,7 @@ class NotifyRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    try:
-        request = parse(event=event, model=NotifyRequest)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"invalid notification request; check {fields}") from None
+    request = parse_event(event, NotifyRequest, "notification request")
     subject, body = failure_message(request.item, request.stage, request.execution_id)
     message_id = publish_alert(aws.client("sns"), env_str("ALERT_TOPIC_ARN"), subject, body)
     metrics.add_metric(name="SnapshotFailuresReported", unit=MetricUnit.Count, value=1)

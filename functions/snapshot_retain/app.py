@@ -9,13 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, Field, parse
+from aws_lambda_powertools.utilities.parser import BaseModel, Field
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 from snapshot_retention import retain_snapshots
 
 from steward_common import aws
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 from steward_common.settings import env_bool
 
 logger = Logger()
@@ -36,11 +35,7 @@ class RetainRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        request = parse(event=event, model=RetainRequest)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"invalid retention request; check {fields}") from None
+    request = parse_event(event, RetainRequest, "retention request")
     ec2 = aws.client("ec2", request.region or os.environ["AWS_REGION"])
     result = retain_snapshots(
         ec2,

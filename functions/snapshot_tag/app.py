@@ -7,13 +7,12 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 from snapshot_tagging import TagSettings, tag_dr_copy, tag_new_snapshot
 
 from steward_common import aws, ebs
-from steward_common.errors import InvalidInputError
+from steward_common.inputs import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -31,11 +30,7 @@ class TagRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        request = parse(event=event, model=TagRequest)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-        raise InvalidInputError(f"invalid snapshot tag request; check {fields}") from None
+    request = parse_event(event, TagRequest, "snapshot tag request")
     region = ebs.arn_region(request.snapshot_arn, os.environ["AWS_REGION"])
     ec2 = aws.client("ec2", region)
     settings = TagSettings.from_env()

@@ -31,14 +31,20 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     pages["about us.html"] = "<p>Über uns</p>".encode()
     for key, body in pages.items():
         s3.put_object(Bucket=STAGING, Key=key, Body=body, ContentType="text/html")
-    report.step(f"staging: {len(pages)} pages; production: 121, one retired page, one same-size edit pending")
+    report.step(
+        f"staging: {len(pages)} pages; production: 121, one retired page, one same-size edit pending"
+    )
 
     report.step("a dry run first: the plan, and nothing changed")
-    cloud.start_execution("BucketSyncStateMachine", {"source": STAGING, "destination": PRODUCTION, "dry_run": True})
+    cloud.start_execution(
+        "BucketSyncStateMachine", {"source": STAGING, "destination": PRODUCTION, "dry_run": True}
+    )
     cloud.wait_idle(timeout=120)
     plan = cloud.executions("BucketSyncStateMachine")[-1]["output"]
-    report.detail(f"would copy {plan['would_copy']} ({plan['would_copy_bytes']} bytes), would delete "
-                  f"{plan['would_delete']}, unchanged {plan['skipped']}")
+    report.detail(
+        f"would copy {plan['would_copy']} ({plan['would_copy_bytes']} bytes), would delete "
+        f"{plan['would_delete']}, unchanged {plan['skipped']}"
+    )
     expect(plan["would_copy"] == 3 and plan["would_delete"] == 1, f"unexpected plan {plan}")
 
     report.step("the sync itself")
@@ -47,16 +53,22 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     execution = cloud.executions("BucketSyncStateMachine")[-1]
     report.execution(execution)
     summary = execution["output"]
-    report.detail(f"copied {summary['copied']}, skipped {summary['skipped']}, deleted {summary['deleted']}, "
-                  f"failed {summary['failed']}")
+    report.detail(
+        f"copied {summary['copied']}, skipped {summary['skipped']}, deleted {summary['deleted']}, "
+        f"failed {summary['failed']}"
+    )
     expect(_objects(s3, PRODUCTION) == _objects(s3, STAGING), "production differs from staging")
-    report.detail("production now equals staging, byte for byte (post-007's same-size fix included)")
+    report.detail(
+        "production now equals staging, byte for byte (post-007's same-size fix included)"
+    )
 
     report.step("run it again: nothing to do")
     cloud.start_execution("BucketSyncStateMachine", {"source": STAGING, "destination": PRODUCTION})
     cloud.wait_idle(timeout=120)
     again = cloud.executions("BucketSyncStateMachine")[-1]["output"]
-    expect(again["copied"] == 0 and again["deleted"] == 0, f"the second run changed things: {again}")
+    expect(
+        again["copied"] == 0 and again["deleted"] == 0, f"the second run changed things: {again}"
+    )
     report.detail(f"copied 0, deleted 0, skipped {again['skipped']}")
 
 
@@ -64,7 +76,11 @@ SCENARIO = Scenario(
     name="bucket-sync",
     title="S3 bucket sync: production equals staging, exactly",
     run=run,
-    parameters={"BucketSyncSourceBuckets": STAGING, "BucketSyncDestinationBuckets": PRODUCTION,
-                "EnableCostControls": "false", "EnableSnapshotManagement": "false"},
+    parameters={
+        "BucketSyncSourceBuckets": STAGING,
+        "BucketSyncDestinationBuckets": PRODUCTION,
+        "EnableCostControls": "false",
+        "EnableSnapshotManagement": "false",
+    },
     order=10,
 )

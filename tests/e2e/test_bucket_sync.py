@@ -274,17 +274,23 @@ def test_a_run_stopped_half_way_and_started_again_ends_exact(stack: Any) -> None
 
 def test_the_optional_schedule_starts_the_configured_sync(stack: Any) -> None:
     request = {"source": SRC, "destination": DST, "delete": False}
-    cloud = start(stack, BucketSyncSchedule="rate(1 hour)", BucketSyncScheduleInput=json.dumps(request))
+    cloud = start(
+        stack, BucketSyncSchedule="rate(1 hour)", BucketSyncScheduleInput=json.dumps(request)
+    )
     put(cloud, SRC, "k", b"x")
     cloud.fire_schedule("BucketSyncStateMachine")
     cloud.wait_idle(timeout=120)
     [execution] = cloud.executions("BucketSyncStateMachine")
     assert execution["status"] == "SUCCEEDED" and execution["output"]["copied"] == 1
-    rule = cloud.client("events").describe_rule(Name=cloud.physical_id("BucketSyncStateMachinePeriodic"))
+    rule = cloud.client("events").describe_rule(
+        Name=cloud.physical_id("BucketSyncStateMachinePeriodic")
+    )
     assert (rule["State"], rule["ScheduleExpression"]) == ("ENABLED", "rate(1 hour)")
 
 
 def test_without_a_schedule_the_rule_is_disabled(stack: Any) -> None:
     cloud = start(stack)
-    rule = cloud.client("events").describe_rule(Name=cloud.physical_id("BucketSyncStateMachinePeriodic"))
+    rule = cloud.client("events").describe_rule(
+        Name=cloud.physical_id("BucketSyncStateMachinePeriodic")
+    )
     assert rule["State"] == "DISABLED"

@@ -164,7 +164,7 @@ def test_a_transient_503_is_retried_with_backoff(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda arn, token: {"Step": "rotateEverything"}, "not a Secrets Manager rotation event"),
+        (lambda arn, token: {"Step": "rotateEverything"}, "invalid Secrets Manager rotation event"),
         (lambda arn, token: {"ClientRequestToken": str(uuid.uuid4())}, "has no stage for rotation"),
     ],
 )

@@ -70,6 +70,6 @@ def test_free_text_still_restricts_with_the_reason_unparsed(machine: str) -> Non
 
 
 def test_an_event_that_is_not_from_sns_is_a_typed_error(machine: str) -> None:
-    with pytest.raises(InvalidInputError, match="not an SNS event"):
+    with pytest.raises(InvalidInputError, match="invalid SNS event"):
         route({"detail": "not sns"})
     assert executions(machine) == []

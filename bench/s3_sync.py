@@ -1,0 +1,668 @@
+"""Benchmark: Steward's S3 bucket sync against `aws s3 sync --delete`, on one moto server.
+
+Run: `.venv/bin/python bench/s3_sync.py` (about a minute or two; the first run also installs
+the AWS CLI, see below).
+
+Data (seeded, identical for both tools): a source bucket of 5,000 objects of 0.5 to 8 KiB
+(some keys with spaces, '+' and non-ASCII characters) and a destination bucket as a previous
+sync left it, then changed: 500 source objects differ from their destination copy (250 with a
+different size, 250 with the SAME size and different bytes), and 500 orphans exist only in
+the destination. The destination is written after the source, so every destination object is
+at least as new as its source, as after a sync that ran after the source last changed. The
+CLI copies an object only if the sizes differ or the source is newer than the destination
+(awscli/customizations/s3/syncstrategy/base.py, `compare_time`), so it is expected to miss
+the 250 same-size changes; Steward compares ETags (bucket_sync_compare.py).
+
+Each tool runs on a fresh pair of buckets built identically:
+
+- steward: the functions the bucket sync state machine runs, in this process, with a
+  `steward_common.aws.client("s3")` pointed at the server through AWS_ENDPOINT_URL. The phases
+  are driven as statemachines/bucket_sync.asl.json and bucket_sync_pages.asl.json drive them:
+  `validate` (bucket_sync_request.py), then `copy_page` until done, `scan_page` until done
+  (staging orphans in a state bucket on the same server), `guard`, then `delete_page` until
+  done. Each page gets its config as JSON, as from the state machine. Page size 1,000 and copy
+  concurrency 16 (the deployed defaults). Copy and scan run side by side in a Parallel state
+  when deployed; here they run one after the other (they are independent), so Steward's wall
+  time here is the sum of both. No Lambda or Step Functions latency is included.
+- cli: `aws s3 sync s3://SRC s3://DST --delete` (AWS CLI v1 from PyPI, in its own virtualenv at
+  .bench/awscli-venv, made on the first run and reused), as a subprocess with its default
+  settings (10 concurrent requests) and no user config files. Its wall time includes starting
+  the CLI's Python process, printed separately as `aws --version`.
+
+The moto server (moto's own WSGI app under werkzeug's threaded server, as ThreadedMotoServer
+builds it) runs in a child process on 127.0.0.1 and a free port, so neither tool shares a
+Python interpreter (and its GIL) with the server. A middleware counts every HTTP request by S3
+operation and bucket; counters are reset before each tool runs, and set-up and checking happen
+outside the counted window. Results are checked against the server's own stored bytes: after
+each run the destination must hold exactly the source's keys with the same MD5 of the body,
+and the source must be untouched.
+
+Exit status 1 if Steward's result is not an exact copy, if Steward made more requests than the
+CLI, or if the CLI failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+ROOT = Path(__file__).resolve().parent.parent
+for _path in (
+    ROOT / "functions" / "bucket_sync_validate",
+    ROOT / "functions" / "bucket_sync_page",
+    ROOT / "layers" / "steward_common",
+):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+OBJECTS = 5000
+CHANGED = 500  # 10% of the objects
+SAME_SIZE = CHANGED // 2  # of which half keep their size
+ORPHANS = 500  # 10%, in the destination only
+SEED = 20240601
+PAGE_SIZE = 1000  # BucketSyncPageSize's default in template.yaml
+COPY_CONCURRENCY = 16  # COPY_CONCURRENCY's default in functions/bucket_sync_page/app.py
+LAMBDA_TIMEOUT_MS = 900_000  # BucketSyncPageFunction's Timeout: each page is a fresh invocation
+STATE_BUCKET = "bench-sync-state"
+CONTROL = "/__bench__/"
+TOOL_VENV = ROOT / ".bench" / "awscli-venv"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+# S3 operation -> the group it is reported in
+GROUPS = {
+    "ListObjectsV2": "LIST",
+    "ListObjects": "LIST",
+    "ListBuckets": "LIST",
+    "HeadObject": "HEAD",
+    "HeadBucket": "HEAD",
+    "GetObject": "GET",
+    "GetBucketLocation": "GET",
+    "GetObjectTagging": "GET",
+    "PutObject": "PUT/COPY",
+    "CopyObject": "PUT/COPY",
+    "UploadPartCopy": "PUT/COPY",
+    "CreateMultipartUpload": "PUT/COPY",
+    "CompleteMultipartUpload": "PUT/COPY",
+    "DeleteObject": "DELETE",
+    "DeleteObjects": "DELETE(batch)",
+}
+GROUP_ORDER = ("LIST", "HEAD", "GET", "PUT/COPY", "DELETE", "DELETE(batch)", "OTHER")
+
+
+# ------------------------------------------------------------------------------ the server
+def s3_operation(environ: dict[str, Any]) -> tuple[str, str]:
+    """(S3 operation, bucket) of a path-style request, from its method, path, query, headers."""
+    method = environ["REQUEST_METHOD"]
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    path = environ.get("PATH_INFO", "/").lstrip("/")
+    bucket, _, key = path.partition("/")
+    if not bucket:
+        return ("ListBuckets" if method == "GET" else f"{method} /"), ""
+    if not key:  # bucket-level
+        if method == "GET":
+            if query.get("list-type") == ["2"]:
+                return "ListObjectsV2", bucket
+            if "location" in query:
+                return "GetBucketLocation", bucket
+            subresource = next(iter(query), "")
+            return ("ListObjects" if not subresource else f"GetBucket:{subresource}"), bucket
+        if method == "POST" and "delete" in query:
+            return "DeleteObjects", bucket
+        return {"HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}.get(
+            method, f"{method} bucket"
+        ), bucket
+    if method == "PUT":
+        if environ.get("HTTP_X_AMZ_COPY_SOURCE"):
+            return ("UploadPartCopy" if "partNumber" in query else "CopyObject"), bucket
+        if "tagging" in query:
+            return "PutObjectTagging", bucket
+        return ("UploadPart" if "partNumber" in query else "PutObject"), bucket
+    if method == "POST":
+        if "uploads" in query:
+            return "CreateMultipartUpload", bucket
+        if "uploadId" in query:
+            return "CompleteMultipartUpload", bucket
+    if method == "GET":
+        return ("GetObjectTagging" if "tagging" in query else "GetObject"), bucket
+    if method == "DELETE":
+        return ("AbortMultipartUpload" if "uploadId" in query else "DeleteObject"), bucket
+    if method == "HEAD":
+        return "HeadObject", bucket
+    return f"{method} object", bucket
+
+
+class CountingMiddleware:
+    """Counts every S3 request by (operation, bucket). Requests to CONTROL are the bench's own:
+    counts, reset, and the MD5 of every object of a bucket (from moto's store)."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL):
+            return self._control(path[len(CONTROL) :], start_response)
+        with self.lock:
+            self.counts[s3_operation(environ)] += 1
+        return self.app(environ, start_response)
+
+    def _control(self, command: str, start_response: Callable[..., Any]) -> list[bytes]:
+        if command == "counts":
+            with self.lock:
+                body: Any = [[op, bucket, n] for (op, bucket), n in self.counts.items()]
+        elif command == "reset":
+            with self.lock:
+                self.counts.clear()
+            body = "ok"
+        elif command.startswith("digest/"):
+            body = bucket_digest(command[len("digest/") :])
+        else:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"unknown bench command"]
+        data = json.dumps(body).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [data]
+
+
+def bucket_digest(bucket: str) -> dict[str, str]:
+    """key -> MD5 of the stored body, for every current object of the bucket (moto's store)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import FakeKey, s3_backends
+
+    store = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_bucket(bucket).keys
+    return {
+        key: hashlib.md5(obj.value).hexdigest()
+        for key, obj in store.items()
+        if isinstance(obj, FakeKey)
+    }
+
+
+def serve() -> None:
+    """The child process: moto's server on a free loopback port, which it prints first."""
+    import logging
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = CountingMiddleware(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+class Server:
+    """The moto server child process and the bench's control requests to it."""
+
+    def __init__(self) -> None:
+        log = (ROOT / ".bench" / "moto-server.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={**os.environ, **CREDENTIALS},
+        )
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def _control(self, command: str) -> Any:
+        with urllib.request.urlopen(f"{self.endpoint}{CONTROL}{command}", timeout=120) as answer:
+            return json.loads(answer.read())
+
+    def reset(self) -> None:
+        self._control("reset")
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        return Counter({(op, bucket): n for op, bucket, n in self._control("counts")})
+
+    def digest(self, bucket: str) -> dict[str, str]:
+        return self._control(f"digest/{bucket}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+# -------------------------------------------------------------------------------- the data
+@dataclass
+class Dataset:
+    source: dict[str, bytes]  # the source's objects, as they are now
+    destination: dict[str, bytes]  # the destination as the last sync left it, plus orphans
+    size_changed: set[str] = field(default_factory=set)
+    same_size_changed: set[str] = field(default_factory=set)
+    orphans: set[str] = field(default_factory=set)
+
+
+def key_name(i: int) -> str:
+    kind = i % 40
+    if kind == 0:
+        return f"reports/q{i % 4 + 1} summary {i:05d}.csv"  # spaces
+    if kind == 1:
+        return f"a+b/c+{i:05d}+d.txt"  # '+' (a space in a form-encoded query)
+    if kind == 2:
+        return f"données/résumé-{i:05d}-ü.txt"
+    if kind == 3:
+        return f"日本語/ファイル {i:05d}.txt"
+    return f"data/{i % 16:02x}/obj-{i:05d}.bin"
+
+
+def make_dataset() -> Dataset:
+    rng = random.Random(SEED)
+    keys = [key_name(i) for i in range(OBJECTS + ORPHANS)]
+    rng.shuffle(keys)
+    source_keys, orphan_keys = keys[:OBJECTS], keys[OBJECTS:]
+    source = {k: rng.randbytes(rng.randint(512, 8192)) for k in source_keys}
+    destination = dict(source)
+    changed = rng.sample(source_keys, CHANGED)
+    same_size, size_changed = set(changed[:SAME_SIZE]), set(changed[SAME_SIZE:])
+    for key in changed:
+        old = source[key]
+        if key in same_size:
+            destination[key] = bytes(b ^ 0xFF for b in old[:16]) + old[16:]
+        else:
+            destination[key] = rng.randbytes(len(old) + rng.choice((-1, 1)) * rng.randint(1, 400))
+    for key in orphan_keys:
+        destination[key] = rng.randbytes(rng.randint(512, 8192))
+    return Dataset(source, destination, size_changed, same_size, set(orphan_keys))
+
+
+def setup_client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        config=Config(max_pool_connections=32, retries={"mode": "standard", "max_attempts": 5}),
+    )
+
+
+def fill(s3: Any, bucket: str, objects: dict[str, bytes]) -> None:
+    s3.create_bucket(Bucket=bucket)
+
+    def put(item: tuple[str, bytes]) -> None:
+        s3.put_object(Bucket=bucket, Key=item[0], Body=item[1])
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(put, objects.items()))
+
+
+def build_pair(s3: Any, data: Dataset, source: str, destination: str) -> None:
+    """The source first, then the destination, so no destination object is older than its
+    source (the CLI's size-and-time rule then skips every same-size object)."""
+    fill(s3, source, data.source)
+    time.sleep(1.1)  # LastModified has a one-second resolution
+    fill(s3, destination, data.destination)
+
+
+# ------------------------------------------------------------------------------- the tools
+def run_steward(source: str, destination: str, run_id: str) -> dict[str, Any]:
+    """The bucket sync state machine's steps, as the deployed functions run them."""
+    from bucket_sync_copy import MAX_SINGLE_COPY, CopySettings
+    from bucket_sync_pages import PageSettings, _add, copy_page, delete_page, guard, scan_page
+    from bucket_sync_request import SyncRequest, validate
+
+    from steward_common import aws
+    from steward_common.bucket_sync import SyncConfig
+
+    aws.clear_clients()
+    s3 = aws.client("s3")
+    settings = PageSettings(
+        page_size=PAGE_SIZE,
+        concurrency=COPY_CONCURRENCY,
+        copy=CopySettings(multipart_threshold=MAX_SINGLE_COPY, part_size=512 * 1024**2),
+    )
+
+    def remaining_ms() -> int:
+        return LAMBDA_TIMEOUT_MS
+
+    began = time.perf_counter()
+    # Validate: the execution input is the request
+    request = SyncRequest.model_validate({"source": source, "destination": destination})
+    config_json = json.dumps(
+        validate(
+            s3,
+            request,
+            allowed_sources=(source,),
+            allowed_destinations=(destination,),
+            run_id=run_id,
+        ).to_dict()
+    )
+
+    def phase(step: Callable[[SyncConfig, str, dict[str, int]], tuple[Any, ...]]) -> dict[str, int]:
+        """One BucketSyncPages execution: Page until done (each page a fresh invocation)."""
+        cursor, totals, done = "", {}, False
+        while not done:
+            config = SyncConfig.from_dict(json.loads(config_json))
+            cursor, done, counts, *_ = step(config, cursor, totals)
+            totals = _add(totals, **counts)
+        return totals
+
+    times = {"validate": time.perf_counter() - began}
+    mark = time.perf_counter()
+    copied = phase(lambda c, cur, _t: copy_page(s3, c, cur, settings, remaining_ms))
+    times["copy"], mark = time.perf_counter() - mark, time.perf_counter()
+    scanned = phase(
+        lambda c, cur, t: scan_page(s3, c, cur, settings, STATE_BUCKET, int(t.get("pages", 0)))
+    )
+    times["scan"], mark = time.perf_counter() - mark, time.perf_counter()
+    decision = guard(SyncConfig.from_dict(json.loads(config_json)), copied, scanned)
+    deleted: dict[str, int] = {}
+    if decision["delete"]:
+        deleted = phase(lambda c, cur, _t: delete_page(s3, c, cur, STATE_BUCKET))
+    times["guard+delete"] = time.perf_counter() - mark
+    return {
+        "copy": copied,
+        "scan": scanned,
+        "guard": decision,
+        "delete": deleted,
+        "times": times,
+    }
+
+
+def aws_cli() -> Path:
+    """The AWS CLI in its own virtualenv under .bench/, installed from PyPI on first use."""
+    aws = TOOL_VENV / "bin" / "aws"
+    if not aws.exists():
+        print(f"installing the AWS CLI into {TOOL_VENV.relative_to(ROOT)} (once) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(TOOL_VENV)], check=True)
+        subprocess.run([str(TOOL_VENV / "bin" / "pip"), "install", "--quiet", "awscli"], check=True)
+    ignore = (
+        (ROOT / ".gitignore").read_text().splitlines() if (ROOT / ".gitignore").exists() else []
+    )
+    if not {".bench", ".bench/", "/.bench", "/.bench/"} & {line.strip() for line in ignore}:
+        print("hint: .bench/ (the AWS CLI's virtualenv) is not in .gitignore; add /.bench/ there")
+    return aws
+
+
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {
+        **env,
+        **CREDENTIALS,
+        "AWS_CONFIG_FILE": os.devnull,  # no user settings (concurrency, profiles)
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def run_cli(
+    aws: Path, endpoint: str, source: str, destination: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(aws),
+            "s3",
+            "sync",
+            f"s3://{source}",
+            f"s3://{destination}",
+            "--delete",
+            "--no-progress",
+            "--only-show-errors",
+            "--endpoint-url",
+            endpoint,
+        ],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+# ------------------------------------------------------------------------ checking results
+@dataclass
+class Check:
+    missing: list[str]  # in the source, not in the destination
+    extra: list[str]  # in the destination, not in the source (orphans left)
+    different: list[str]  # in both, with different bytes
+    source_intact: bool
+
+    @property
+    def exact(self) -> bool:
+        return not (self.missing or self.extra or self.different) and self.source_intact
+
+    def describe(self, data: Dataset) -> str:
+        if self.exact:
+            return "exact copy"
+        parts = []
+        if self.different:
+            same = sum(k in data.same_size_changed for k in self.different)
+            sized = sum(k in data.size_changed for k in self.different)
+            other = len(self.different) - same - sized
+            parts.append(
+                f"{len(self.different)} objects differ ({same} same-size changes, "
+                f"{sized} size changes, {other} others)"
+            )
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing")
+        if self.extra:
+            orphans = sum(k in data.orphans for k in self.extra)
+            parts.append(f"{len(self.extra)} extra ({orphans} orphans)")
+        if not self.source_intact:
+            parts.append("SOURCE CHANGED")
+        return "; ".join(parts)
+
+
+def check(server: Server, data: Dataset, source: str, destination: str) -> Check:
+    expected = {k: hashlib.md5(v).hexdigest() for k, v in data.source.items()}
+    src, dst = server.digest(source), server.digest(destination)
+    return Check(
+        missing=sorted(set(src) - set(dst)),
+        extra=sorted(set(dst) - set(src)),
+        different=sorted(k for k in set(src) & set(dst) if src[k] != dst[k]),
+        source_intact=src == expected,
+    )
+
+
+# ------------------------------------------------------------------------------- reporting
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    counts: Counter[tuple[str, str]]
+    check: Check
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def total(self, buckets: Iterable[str] | None = None) -> int:
+        wanted = None if buckets is None else set(buckets)
+        return sum(n for (_, b), n in self.counts.items() if wanted is None or b in wanted)
+
+    def by_operation(self) -> Counter[str]:
+        ops: Counter[str] = Counter()
+        for (op, _), n in self.counts.items():
+            ops[op] += n
+        return ops
+
+
+def group_of(operation: str) -> str:
+    return GROUPS.get(operation, "OTHER")
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "-"
+
+
+def report(steward: list[Run], cli: list[Run], data: Dataset, cli_start: float) -> None:
+    """Requests of the first round (every round's totals are shown if they differ), median
+    wall times, and every round's result."""
+    s_ops, c_ops = steward[0].by_operation(), cli[0].by_operation()
+    print()
+    print(f"{'':38}{'Steward':>10}{'CLI':>10}{'CLI/Steward':>13}")
+    print("-" * 71)
+    s_total, c_total = steward[0].total(), cli[0].total()
+    print(f"{'requests, total':38}{s_total:>10}{c_total:>10}{ratio(c_total, s_total):>13}")
+    for group in GROUP_ORDER:
+        ops = sorted({op for op in (*s_ops, *c_ops) if group_of(op) == group})
+        if not ops:
+            continue
+        s_group = sum(s_ops[op] for op in ops)
+        c_group = sum(c_ops[op] for op in ops)
+        print(f"  {group:36}{s_group:>10}{c_group:>10}{ratio(c_group, s_group):>13}")
+        for op in ops:
+            print(f"    {op:34}{s_ops[op]:>10}{c_ops[op]:>10}")
+    state = steward[0].total([STATE_BUCKET])
+    print(f"  {'(Steward: to its state bucket)':36}{state:>10}")
+    s_time = statistics.median(r.seconds for r in steward)
+    c_time = statistics.median(r.seconds for r in cli)
+    label = "wall time, s" + (f" (median of {len(steward)})" if len(steward) > 1 else "")
+    print(f"{label:38}{s_time:>10.2f}{c_time:>10.2f}{ratio(c_time, s_time):>13}")
+    print(f"{'  CLI process start (aws --version), s':38}{'':>10}{cli_start:>10.2f}")
+    print("-" * 71)
+    if len({(r.total(), c.total()) for r, c in zip(steward, cli, strict=True)}) > 1:
+        for i, (r, c) in enumerate(zip(steward, cli, strict=True)):
+            print(f"round {i + 1}: requests Steward {r.total()}, CLI {c.total()}")
+    if len(steward) > 1:
+        for i, (r, c) in enumerate(zip(steward, cli, strict=True)):
+            print(f"round {i + 1}: wall time Steward {r.seconds:.2f} s, CLI {c.seconds:.2f} s")
+    phases = {k: statistics.median(r.phases[k] for r in steward) for k in steward[0].phases}
+    print(
+        "Steward's phases, s: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
+        + "; copy and scan run side by side when deployed, which would make it "
+        + f"{phases['validate'] + max(phases['copy'], phases['scan']) + phases['guard+delete']:.2f} s"
+        + " (derived, not measured)"
+    )
+    print()
+    for runs in (steward, cli):
+        results = {r.check.describe(data) for r in runs}
+        every = "every round: " if len(runs) > 1 and len(results) == 1 else ""
+        print(f"{runs[0].name:8} result: {every}{'; '.join(sorted(results))}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="runs of each tool, each on fresh buckets (wall times are medians); default 1",
+    )
+    args = parser.parse_args()
+    if args.serve:
+        serve()
+        return 0
+
+    aws = aws_cli()
+    cli_version = subprocess.run(
+        [str(aws), "--version"], env=cli_env(), capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+    starts = []
+    for _ in range(3):
+        began = time.perf_counter()
+        subprocess.run([str(aws), "--version"], env=cli_env(), capture_output=True, check=True)
+        starts.append(time.perf_counter() - began)
+    cli_start = statistics.median(starts)
+
+    # imported before timing: a warm Lambda has its modules loaded (the CLI's time includes
+    # its start, shown separately)
+    import bucket_sync_pages  # noqa: F401
+    import bucket_sync_request  # noqa: F401
+    import moto
+
+    server = Server()
+    os.environ.update(CREDENTIALS)
+    os.environ["AWS_ENDPOINT_URL"] = server.endpoint
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    runs: dict[str, list[Run]] = {"steward": [], "cli": []}
+    cli_failed = False
+    try:
+        data = make_dataset()
+        size = sum(len(v) for v in data.source.values())
+        print(
+            f"Steward bucket sync vs `aws s3 sync --delete` ({cli_version}), "
+            f"moto {moto.__version__} server at {server.endpoint}"
+        )
+        print(
+            f"data: {OBJECTS} source objects ({size / 1024**2:.1f} MiB), {CHANGED} changed "
+            f"({len(data.size_changed)} new size, {len(data.same_size_changed)} same size), "
+            f"{ORPHANS} orphans; destination written after the source"
+        )
+        s3 = setup_client()
+        s3.create_bucket(Bucket=STATE_BUCKET)
+        for round_ in range(1, args.rounds + 1):
+            for name in ("steward", "cli"):
+                source = f"bench-{name}-{round_}-source"
+                destination = f"bench-{name}-{round_}-destination"
+                began = time.perf_counter()
+                build_pair(s3, data, source, destination)
+                print(
+                    f"round {round_}, {name}: buckets built in "
+                    f"{time.perf_counter() - began:.1f} s; syncing ...",
+                    flush=True,
+                )
+                server.reset()
+                began = time.perf_counter()
+                if name == "steward":
+                    outcome = run_steward(source, destination, run_id=f"bench-s3-sync-{round_}")
+                else:
+                    result = run_cli(aws, server.endpoint, source, destination)
+                seconds = time.perf_counter() - began
+                counts = server.counts()
+                phases: dict[str, float] = {}
+                if name == "steward":
+                    copy, delete = outcome["copy"], outcome["delete"]
+                    phases = outcome["times"]
+                    print(
+                        f"  steward: copied {copy['copied']}, skipped {copy['skipped']}, "
+                        f"failed {copy['failed']}; orphans {outcome['scan']['orphans']}; "
+                        f"guard: {outcome['guard']['reason']}; deleted {delete.get('deleted', 0)}"
+                    )
+                else:
+                    print(f"  cli: exit status {result.returncode}")
+                    if result.returncode != 0:
+                        cli_failed = True
+                        print(result.stderr.strip()[-2000:])
+                outcome_check = check(server, data, source, destination)
+                runs[name].append(Run(name, seconds, counts, outcome_check, phases))
+    finally:
+        server.stop()
+
+    steward, cli = runs["steward"], runs["cli"]
+    report(steward, cli, data, cli_start)
+    failures = []
+    if not all(r.check.exact for r in steward):
+        failures.append("Steward's destination is not an exact copy of the source")
+    if any(r.total() > c.total() for r, c in zip(steward, cli, strict=True)):
+        failures.append(
+            f"Steward made more requests than the CLI ({steward[0].total()} > {cli[0].total()})"
+        )
+    if cli_failed:
+        failures.append("the AWS CLI failed")
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
