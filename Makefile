@@ -46,7 +46,7 @@ TEMPLATE        ?= template.yaml
 SAM_BUILD_FLAGS ?= --parallel
 PYTEST_ARGS     ?=
 
-.PHONY: help bootstrap lint format typecheck cfn-lint validate asl build test check demo \
+.PHONY: help bootstrap lint format typecheck cfn-lint validate asl build test check demo bench \
         clean distclean lock
 
 help:
@@ -58,7 +58,7 @@ help:
 	@echo "make asl        asl-validator on every statemachines/*.asl.json"
 	@echo "make build      sam build (no Docker) into .aws-sam/"
 	@echo "make test       pytest (PYTEST_ARGS='-m unit' etc.)"
-	@echo "make demo       steward demo on the local cloud"
+	@echo "make demo       steward demo on the local cloud     make bench    the benchmarks in bench/"
 	@echo "make lock       re-resolve the newest deps and rewrite $(CONSTRAINTS)"
 	@echo "make clean      remove build/test caches      make distclean  also .venv and node_modules"
 
@@ -115,6 +115,10 @@ check: bootstrap lint typecheck cfn-lint validate asl build test
 
 demo: bootstrap
 	$(BIN)/steward demo
+
+# Speed and cost, each against the peer it names (never part of `check`: they measure, not test).
+bench: bootstrap
+	for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # ------------------------------------------------------------------------------------ upkeep
 

@@ -33,6 +33,9 @@ def emit_emf(sample: dict[str, Any], namespace: str) -> int:
     ]
     for names, dimensions, values in rows:
         emf = EphemeralMetrics(namespace=namespace)
+        # Without this Powertools adds a `service` dimension, and these metrics would not be the
+        # ClusterName (+ ServiceName) series that put-metric-data mode and dashboards use.
+        emf.service = None
         for key, value in dimensions.items():
             emf.add_dimension(name=key, value=value)
         for name, value in zip(names, values, strict=True):

@@ -114,6 +114,13 @@ def test_emf_mode_writes_valid_high_resolution_documents_timestamped_per_sample(
     documents = _emf_documents(cloud)
     for document in documents:
         _assert_valid_emf(document)
+    dimension_sets = {
+        json.dumps(d["_aws"]["CloudWatchMetrics"][0]["Dimensions"]) for d in documents
+    }
+    assert dimension_sets == {
+        '[["ClusterName"]]',
+        '[["ClusterName", "ServiceName"]]',
+    }  # as in PutMetricData mode
     clusters = [d for d in documents if "ServiceName" not in d]
     services = [d for d in documents if "ServiceName" in d]
     minute = datetime.fromisoformat(execution["input"]["time"].replace("Z", "+00:00")).replace(
