@@ -152,29 +152,43 @@ def s3_operation(environ: dict[str, Any]) -> tuple[str, str]:
 
 
 class CountingMiddleware:
-    """Counts every S3 request by (operation, bucket). Requests to CONTROL are the bench's own:
-    counts, reset, and the MD5 of every object of a bucket (from moto's store)."""
+    """Counts every S3 request by (operation, bucket), and the answers with an error status by
+    (operation, status). Requests to CONTROL are the bench's own: counts, reset, and the MD5 of
+    every object of a bucket (from moto's store)."""
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
         self.lock = threading.Lock()
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.errors: Counter[tuple[str, str]] = Counter()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL):
             return self._control(path[len(CONTROL) :], start_response)
+        operation, bucket = s3_operation(environ)
         with self.lock:
-            self.counts[s3_operation(environ)] += 1
-        return self.app(environ, start_response)
+            self.counts[operation, bucket] += 1
+
+        def counting_start_response(status: str, headers: Any, *rest: Any) -> Any:
+            if not status.startswith(("2", "3")):
+                with self.lock:
+                    self.errors[operation, status.split()[0]] += 1
+            return start_response(status, headers, *rest)
+
+        return self.app(environ, counting_start_response)
 
     def _control(self, command: str, start_response: Callable[..., Any]) -> list[bytes]:
         if command == "counts":
             with self.lock:
-                body: Any = [[op, bucket, n] for (op, bucket), n in self.counts.items()]
+                body: Any = {
+                    "requests": [[op, bucket, n] for (op, bucket), n in self.counts.items()],
+                    "errors": [[op, status, n] for (op, status), n in self.errors.items()],
+                }
         elif command == "reset":
             with self.lock:
                 self.counts.clear()
+                self.errors.clear()
             body = "ok"
         elif command.startswith("digest/"):
             body = bucket_digest(command[len("digest/") :])
@@ -240,8 +254,13 @@ class Server:
     def reset(self) -> None:
         self._control("reset")
 
-    def counts(self) -> Counter[tuple[str, str]]:
-        return Counter({(op, bucket): n for op, bucket, n in self._control("counts")})
+    def counts(self) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+        """(requests by operation and bucket, error answers by operation and status)"""
+        answer = self._control("counts")
+        return (
+            Counter({(op, bucket): n for op, bucket, n in answer["requests"]}),
+            Counter({(op, status): n for op, status, n in answer["errors"]}),
+        )
 
     def digest(self, bucket: str) -> dict[str, str]:
         return self._control(f"digest/{bucket}")

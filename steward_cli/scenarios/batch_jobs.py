@@ -18,11 +18,9 @@ RUNTIMES = {
 }
 
 
-def _infrastructure(cloud: Any) -> None:
-    role = cloud.client("iam").create_role(RoleName="batch-service", AssumeRolePolicyDocument="{}")[
-        "Role"
-    ]["Arn"]
-    batch = cloud.client("batch")
+def batch_infrastructure(iam: Any, batch: Any, definitions: list[str]) -> None:
+    """What the classic input refers to: an environment, its two queues, the job definitions."""
+    role = iam.create_role(RoleName="batch-service", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     environment = batch.create_compute_environment(
         computeEnvironmentName="genomics", type="UNMANAGED", state="ENABLED", serviceRole=role
     )["computeEnvironmentArn"]
@@ -33,13 +31,12 @@ def _infrastructure(cloud: Any) -> None:
             priority=1,
             computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
         )
-    for definition, seconds in RUNTIMES.items():
+    for definition in definitions:
         batch.register_job_definition(
             jobDefinitionName=definition,
             type="container",
             containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
         )
-        cloud.batch_job_behaviour(definition, seconds=seconds)
 
 
 def _transitions(execution: dict[str, Any]) -> int:
@@ -47,7 +44,9 @@ def _transitions(execution: dict[str, Any]) -> int:
 
 
 def run(cloud: Any, report: Reporter, services: Any) -> None:
-    _infrastructure(cloud)
+    batch_infrastructure(cloud.client("iam"), cloud.client("batch"), list(RUNTIMES))
+    for definition, seconds in RUNTIMES.items():
+        cloud.batch_job_behaviour(definition, seconds=seconds)
     workflow_input = json.loads((EVENTS / "genomics_test_input.json").read_text())
     report.step("the classic test.input.json: shared fields plus one object per tool")
     report.detail(", ".join(k for k in workflow_input if isinstance(workflow_input[k], dict)))

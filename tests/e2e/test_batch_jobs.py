@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from steward_cli.scenarios.batch_jobs import batch_infrastructure
 from tests.conftest import load_event
 
 TOOLS = {
@@ -18,35 +19,11 @@ TOOLS = {
 BASE = {"EnableCostControls": "false", "EnableSnapshotManagement": "false"}
 
 
-def batch_infrastructure(cloud: LocalCloud) -> None:
-    """What the classic input refers to: two queues and the four tools' job definitions."""
-    role = cloud.client("iam").create_role(RoleName="batch-service", AssumeRolePolicyDocument="{}")[
-        "Role"
-    ]["Arn"]
-    batch = cloud.client("batch")
-    environment = batch.create_compute_environment(
-        computeEnvironmentName="genomics", type="UNMANAGED", state="ENABLED", serviceRole=role
-    )["computeEnvironmentArn"]
-    for queue in ("highPriority-myenv", "lowPriority-myenv"):
-        batch.create_job_queue(
-            jobQueueName=queue,
-            state="ENABLED",
-            priority=1,
-            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
-        )
-    for definition in TOOLS.values():
-        batch.register_job_definition(
-            jobDefinitionName=definition,
-            type="container",
-            containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
-        )
-
-
 @pytest.fixture
 def cloud(stack: Any) -> Any:
     def start(**parameters: str) -> LocalCloud:
         started: LocalCloud = stack(**{**BASE, **parameters})
-        batch_infrastructure(started)
+        batch_infrastructure(started.client("iam"), started.client("batch"), list(TOOLS.values()))
         return started
 
     return start

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from steward_cli.scenarios.batch_jobs import batch_infrastructure
 from steward_common import aws
 from steward_common.errors import InvalidInputError
 from tests.conftest import lambda_context, load_event, load_handler
@@ -18,24 +19,8 @@ from tests.conftest import lambda_context, load_event, load_handler
 def batch(aws_env: None) -> Iterator[Any]:
     aws.clear_clients()
     with mock_aws(config={"batch": {"use_docker": False}}):
-        role = boto3.client("iam").create_role(RoleName="batch", AssumeRolePolicyDocument="{}")[
-            "Role"
-        ]["Arn"]
         client = boto3.client("batch")
-        env = client.create_compute_environment(
-            computeEnvironmentName="env", type="UNMANAGED", state="ENABLED", serviceRole=role
-        )["computeEnvironmentArn"]
-        client.create_job_queue(
-            jobQueueName="lowPriority-myenv",
-            state="ENABLED",
-            priority=1,
-            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env}],
-        )
-        client.register_job_definition(
-            jobDefinitionName="samtools_stats-myenv",
-            type="container",
-            containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
-        )
+        batch_infrastructure(boto3.client("iam"), client, ["samtools_stats-myenv"])
         yield client
     aws.clear_clients()
 
