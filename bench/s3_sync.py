@@ -1,7 +1,8 @@
 """Benchmark: Steward's S3 bucket sync against `aws s3 sync --delete`, on one moto server.
 
-Run: `.venv/bin/python bench/s3_sync.py` (about a minute or two; the first run also installs
-the AWS CLI, see below).
+Run: `.venv/bin/python bench/s3_sync.py [--rounds N]` (about 75 s a round on 2 cores, most
+of it building buckets; the first run also installs the AWS CLI, see below). With N rounds,
+each tool runs N times on fresh buckets and wall times are medians.
 
 Data (seeded, identical for both tools): a source bucket of 5,000 objects of 0.5 to 8 KiB
 (some keys with spaces, '+' and non-ASCII characters) and a destination bucket as a previous
@@ -23,7 +24,9 @@ Each tool runs on a fresh pair of buckets built identically:
   done. Each page gets its config as JSON, as from the state machine. Page size 1,000 and copy
   concurrency 16 (the deployed defaults). Copy and scan run side by side in a Parallel state
   when deployed; here they run one after the other (they are independent), so Steward's wall
-  time here is the sum of both. No Lambda or Step Functions latency is included.
+  time here is the sum of both (the time with the two side by side is also printed, derived
+  from the phase times). No Lambda or Step Functions latency is included, and Steward's modules
+  are imported before the clock starts (a warm Lambda).
 - cli: `aws s3 sync s3://SRC s3://DST --delete` (AWS CLI v1 from PyPI, in its own virtualenv at
   .bench/awscli-venv, made on the first run and reused), as a subprocess with its default
   settings (10 concurrent requests) and no user config files. Its wall time includes starting
@@ -32,10 +35,12 @@ Each tool runs on a fresh pair of buckets built identically:
 The moto server (moto's own WSGI app under werkzeug's threaded server, as ThreadedMotoServer
 builds it) runs in a child process on 127.0.0.1 and a free port, so neither tool shares a
 Python interpreter (and its GIL) with the server. A middleware counts every HTTP request by S3
-operation and bucket; counters are reset before each tool runs, and set-up and checking happen
-outside the counted window. Results are checked against the server's own stored bytes: after
-each run the destination must hold exactly the source's keys with the same MD5 of the body,
-and the source must be untouched.
+operation and bucket (retries included: they are requests), the server's time on them (summed
+over its threads) and the answers with an error status; counters are reset before each tool
+runs, and set-up and checking happen outside the counted window. The server's stderr (moto's
+tracebacks) goes to .bench/moto-server.log. Results are checked against the server's own
+stored bytes: after each run the destination must hold exactly the source's keys with the same
+MD5 of the body, and the source must be untouched.
 
 Exit status 1 if Steward's result is not an exact copy, if Steward made more requests than the
 CLI, or if the CLI failed.
@@ -152,14 +157,15 @@ def s3_operation(environ: dict[str, Any]) -> tuple[str, str]:
 
 
 class CountingMiddleware:
-    """Counts every S3 request by (operation, bucket), and the answers with an error status by
-    (operation, status). Requests to CONTROL are the bench's own: counts, reset, and the MD5 of
-    every object of a bucket (from moto's store)."""
+    """Counts every S3 request by (operation, bucket), with the time the server spent on them,
+    and the answers with an error status by (operation, status). Requests to CONTROL are the
+    bench's own: counts, reset, and the MD5 of every object of a bucket (from moto's store)."""
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
         self.lock = threading.Lock()
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.seconds: Counter[tuple[str, str]] = Counter()
         self.errors: Counter[tuple[str, str]] = Counter()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -176,18 +182,32 @@ class CountingMiddleware:
                     self.errors[operation, status.split()[0]] += 1
             return start_response(status, headers, *rest)
 
-        return self.app(environ, counting_start_response)
+        began = time.perf_counter()
+        try:
+            return self.app(environ, counting_start_response)
+        except Exception:
+            # werkzeug answers 500 for an exception in the app (a moto bug); count it as one
+            with self.lock:
+                self.errors[operation, "500"] += 1
+            raise
+        finally:
+            with self.lock:
+                self.seconds[operation, bucket] += time.perf_counter() - began
 
     def _control(self, command: str, start_response: Callable[..., Any]) -> list[bytes]:
         if command == "counts":
             with self.lock:
                 body: Any = {
-                    "requests": [[op, bucket, n] for (op, bucket), n in self.counts.items()],
+                    "requests": [
+                        [op, bucket, n, self.seconds[op, bucket]]
+                        for (op, bucket), n in self.counts.items()
+                    ],
                     "errors": [[op, status, n] for (op, status), n in self.errors.items()],
                 }
         elif command == "reset":
             with self.lock:
                 self.counts.clear()
+                self.seconds.clear()
                 self.errors.clear()
             body = "ok"
         elif command.startswith("digest/"):
@@ -231,6 +251,13 @@ def serve() -> None:
     server.serve_forever()
 
 
+@dataclass
+class Counters:
+    requests: Counter[tuple[str, str]]  # (operation, bucket) -> requests
+    seconds: Counter[tuple[str, str]]  # (operation, bucket) -> server time, summed over threads
+    errors: Counter[tuple[str, str]]  # (operation, HTTP status) -> error answers
+
+
 class Server:
     """The moto server child process and the bench's control requests to it."""
 
@@ -254,11 +281,11 @@ class Server:
     def reset(self) -> None:
         self._control("reset")
 
-    def counts(self) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
-        """(requests by operation and bucket, error answers by operation and status)"""
+    def counts(self) -> Counters:
         answer = self._control("counts")
-        return (
-            Counter({(op, bucket): n for op, bucket, n in answer["requests"]}),
+        return Counters(
+            Counter({(op, bucket): n for op, bucket, n, _ in answer["requests"]}),
+            Counter({(op, bucket): s for op, bucket, _, s in answer["requests"]}),
             Counter({(op, status): n for op, status, n in answer["errors"]}),
         )
 
@@ -507,19 +534,28 @@ def check(server: Server, data: Dataset, source: str, destination: str) -> Check
 class Run:
     name: str
     seconds: float
-    counts: Counter[tuple[str, str]]
+    counts: Counters
     check: Check
     phases: dict[str, float] = field(default_factory=dict)
 
     def total(self, buckets: Iterable[str] | None = None) -> int:
         wanted = None if buckets is None else set(buckets)
-        return sum(n for (_, b), n in self.counts.items() if wanted is None or b in wanted)
+        return sum(n for (_, b), n in self.counts.requests.items() if wanted is None or b in wanted)
 
-    def by_operation(self) -> Counter[str]:
-        ops: Counter[str] = Counter()
-        for (op, _), n in self.counts.items():
-            ops[op] += n
-        return ops
+    def by_operation(self) -> tuple[Counter[str], Counter[str]]:
+        """(requests, server seconds) by operation"""
+        requests: Counter[str] = Counter()
+        seconds: Counter[str] = Counter()
+        for (op, bucket), n in self.counts.requests.items():
+            requests[op] += n
+            seconds[op] += self.counts.seconds[op, bucket]
+        return requests, seconds
+
+    def errors(self) -> str:
+        errors = self.counts.errors
+        if not errors:
+            return "none"
+        return ", ".join(f"{n} x {op} {status}" for (op, status), n in sorted(errors.items()))
 
 
 def group_of(operation: str) -> str:
@@ -531,45 +567,66 @@ def ratio(a: float, b: float) -> str:
 
 
 def report(steward: list[Run], cli: list[Run], data: Dataset, cli_start: float) -> None:
-    """Requests of the first round (every round's totals are shown if they differ), median
-    wall times, and every round's result."""
-    s_ops, c_ops = steward[0].by_operation(), cli[0].by_operation()
+    """Requests of the first round (every round's totals too if they differ), median wall
+    times, and every round's result."""
+    (s_ops, s_secs), (c_ops, c_secs) = steward[0].by_operation(), cli[0].by_operation()
+
+    def row(label: str, s_n: int, c_n: int, s_s: float, c_s: float, show_ratio: bool) -> None:
+        shown = ratio(c_n, s_n) if show_ratio else ""
+        print(f"{label:36}{s_n:>9}{c_n:>9}{shown:>13}{s_s:>11.2f}{c_s:>9.2f}")
+
     print()
-    print(f"{'':38}{'Steward':>10}{'CLI':>10}{'CLI/Steward':>13}")
-    print("-" * 71)
-    s_total, c_total = steward[0].total(), cli[0].total()
-    print(f"{'requests, total':38}{s_total:>10}{c_total:>10}{ratio(c_total, s_total):>13}")
+    print(f"{'':36}{'requests':^31}{'server time, s':^20}")
+    print(f"{'':36}{'Steward':>9}{'CLI':>9}{'CLI/Steward':>13}{'Steward':>11}{'CLI':>9}")
+    print("-" * 87)
+    row(
+        "total",
+        steward[0].total(),
+        cli[0].total(),
+        sum(s_secs.values()),
+        sum(c_secs.values()),
+        show_ratio=True,
+    )
     for group in GROUP_ORDER:
         ops = sorted({op for op in (*s_ops, *c_ops) if group_of(op) == group})
         if not ops:
             continue
-        s_group = sum(s_ops[op] for op in ops)
-        c_group = sum(c_ops[op] for op in ops)
-        print(f"  {group:36}{s_group:>10}{c_group:>10}{ratio(c_group, s_group):>13}")
+        row(
+            f"  {group}",
+            sum(s_ops[op] for op in ops),
+            sum(c_ops[op] for op in ops),
+            sum(s_secs[op] for op in ops),
+            sum(c_secs[op] for op in ops),
+            show_ratio=True,
+        )
         for op in ops:
-            print(f"    {op:34}{s_ops[op]:>10}{c_ops[op]:>10}")
-    state = steward[0].total([STATE_BUCKET])
-    print(f"  {'(Steward: to its state bucket)':36}{state:>10}")
+            row(f"    {op}", s_ops[op], c_ops[op], s_secs[op], c_secs[op], show_ratio=False)
+    print(f"{'  (Steward: to its state bucket)':36}{steward[0].total([STATE_BUCKET]):>9}")
+    print("-" * 87)
     s_time = statistics.median(r.seconds for r in steward)
     c_time = statistics.median(r.seconds for r in cli)
     label = "wall time, s" + (f" (median of {len(steward)})" if len(steward) > 1 else "")
-    print(f"{label:38}{s_time:>10.2f}{c_time:>10.2f}{ratio(c_time, s_time):>13}")
-    print(f"{'  CLI process start (aws --version), s':38}{'':>10}{cli_start:>10.2f}")
-    print("-" * 71)
+    print(f"{label:36}{s_time:>9.2f}{c_time:>9.2f}{ratio(c_time, s_time):>13}")
+    print(f"{'  CLI process start (aws --version)':36}{'':>9}{cli_start:>9.2f}")
+    print("(server time: summed over the server's threads, so it can exceed the wall time)")
+    print()
     if len({(r.total(), c.total()) for r, c in zip(steward, cli, strict=True)}) > 1:
-        for i, (r, c) in enumerate(zip(steward, cli, strict=True)):
-            print(f"round {i + 1}: requests Steward {r.total()}, CLI {c.total()}")
+        for i, (r, c) in enumerate(zip(steward, cli, strict=True), start=1):
+            print(f"round {i}: requests Steward {r.total()}, CLI {c.total()}")
     if len(steward) > 1:
-        for i, (r, c) in enumerate(zip(steward, cli, strict=True)):
-            print(f"round {i + 1}: wall time Steward {r.seconds:.2f} s, CLI {c.seconds:.2f} s")
+        for i, (r, c) in enumerate(zip(steward, cli, strict=True), start=1):
+            print(f"round {i}: wall time Steward {r.seconds:.2f} s, CLI {c.seconds:.2f} s")
     phases = {k: statistics.median(r.phases[k] for r in steward) for k in steward[0].phases}
+    side_by_side = phases["validate"] + max(phases["copy"], phases["scan"]) + phases["guard+delete"]
     print(
         "Steward's phases, s: "
         + ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
-        + "; copy and scan run side by side when deployed, which would make it "
-        + f"{phases['validate'] + max(phases['copy'], phases['scan']) + phases['guard+delete']:.2f} s"
+        + f"; with copy and scan side by side, as deployed: {side_by_side:.2f} s"
         + " (derived, not measured)"
     )
+    for runs in (steward, cli):
+        errors = "; ".join(f"round {i}: {r.errors()}" for i, r in enumerate(runs, start=1))
+        print(f"error answers to {runs[0].name} (a 5xx is retried, adding a request): {errors}")
     print()
     for runs in (steward, cli):
         results = {r.check.describe(data) for r in runs}

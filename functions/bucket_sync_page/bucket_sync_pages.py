@@ -275,4 +275,4 @@ def guard(
             "refused": True,
             "reason": f"the source is empty: deleting all {orphans} objects needs max_delete to allow it",
         }
-    return {"delete": True, "refused": False, "reason": f"{orphans} orphans to delete"}
+    return {"delete": True, "refused": False, "reason": f"{orphans} orphan(s) to delete"}

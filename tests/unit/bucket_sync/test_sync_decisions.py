@@ -70,7 +70,7 @@ CONFIG = SyncConfig(source="s", destination="d")
             {"orphans": 3, "destination_objects": 100},
             True,
             False,
-            "3 orphans",
+            "3 orphan(s) to delete",
         ),
         (
             CONFIG,
@@ -87,7 +87,7 @@ CONFIG = SyncConfig(source="s", destination="d")
             {"orphans": 40, "destination_objects": 40},
             True,
             False,
-            "40 orphans",
+            "40 orphan(s) to delete",
         ),
         (
             SyncConfig(source="s", destination="d", max_delete_count=2),
