@@ -576,7 +576,7 @@ def report(steward: list[Run], cli: list[Run], data: Dataset, cli_start: float) 
         print(f"{label:36}{s_n:>9}{c_n:>9}{shown:>13}{s_s:>11.2f}{c_s:>9.2f}")
 
     print()
-    print(f"{'':36}{'requests':^31}{'server time, s':^20}")
+    print(f"{'':36}{'requests':^31}{'server time, s':^20}".rstrip())
     print(f"{'':36}{'Steward':>9}{'CLI':>9}{'CLI/Steward':>13}{'Steward':>11}{'CLI':>9}")
     print("-" * 87)
     row(

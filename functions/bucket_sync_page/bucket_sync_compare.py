@@ -1,9 +1,11 @@
 """Deciding whether an object needs copying: exact, and cheap where it can be.
 
-`etag` (default): same size and same ETag means unchanged. A copy does not always keep the
+`etag` (default): same size and same ETag means unchanged; two plain MD5 ETags that differ
+mean changed, and the object is copied without further ado. A copy does not always keep the
 ETag — objects uploaded in parts (ETag `md5-N`), copies made in parts, and SSE-KMS objects get
 a new one — so Steward records the source ETag on every copy whose ETag may differ, in the
-`steward-source-etag` metadata, and an ETag mismatch is settled by that record (one HEAD).
+`steward-source-etag` metadata, and only such an ambiguous mismatch is settled by that record
+(one HEAD).
 Same size with different content is a different ETag, so it is copied: `aws s3 sync`, which
 compares size and time only, misses exactly that.
 """
@@ -30,7 +32,10 @@ def is_multipart_etag(etag: str) -> bool:
     return "-" in etag
 
 
-def decide(source: ObjectInfo, destination: ObjectInfo | None, mode: str) -> Decision:
+def decide(
+    source: ObjectInfo, destination: ObjectInfo | None, mode: str, kms_destination: bool = False
+) -> Decision:
+    """`kms_destination`: destination ETags are not MD5s (SSE-KMS), so a mismatch proves nothing."""
     if destination is None or source.size != destination.size:
         return "copy"
     if mode == "size":
@@ -39,7 +44,9 @@ def decide(source: ObjectInfo, destination: ObjectInfo | None, mode: str) -> Dec
         return "skip" if destination.last_modified >= source.last_modified else "copy"
     if source.etag == destination.etag:
         return "skip"
-    return "check"  # the destination's recorded source ETag decides
+    if kms_destination or is_multipart_etag(source.etag) or is_multipart_etag(destination.etag):
+        return "check"  # the destination's recorded source ETag decides
+    return "copy"  # two MD5s that differ: the content differs
 
 
 def unchanged_by_record(source: ObjectInfo, destination_metadata: dict[str, str]) -> bool:

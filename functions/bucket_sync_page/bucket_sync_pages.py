@@ -136,7 +136,8 @@ def copy_page(
         if not config.selected(obj.key):
             counts["excluded"] += 1
             continue
-        verdict = decide(obj, destinations.get(obj.key), config.compare)
+        kms = config.destination_kms or (config.sse or "").startswith("aws:kms")
+        verdict = decide(obj, destinations.get(obj.key), config.compare, kms)
         if verdict == "check":
             head = s3.head_object(Bucket=config.destination, Key=config.destination_key(obj.key))
             verdict = "skip" if unchanged_by_record(obj, head.get("Metadata", {})) else "copy"

@@ -92,6 +92,26 @@ def _region(s3: Any, bucket: str) -> str:
         raise
 
 
+def _encrypts_with_kms(s3: Any, bucket: str) -> bool:
+    """Whether the bucket's default encryption is SSE-KMS (its objects' ETags are not MD5s)."""
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+            "Rules"
+        ]
+    except ClientError as error:
+        if "ServerSideEncryptionConfigurationNotFound" in str(
+            error.response.get("Error", {}).get("Code", "")
+        ):
+            return False
+        raise
+    return any(
+        r.get("ApplyServerSideEncryptionByDefault", {})
+        .get("SSEAlgorithm", "")
+        .startswith("aws:kms")
+        for r in rules
+    )
+
+
 def _overlap(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 

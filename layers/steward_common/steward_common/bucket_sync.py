@@ -29,6 +29,7 @@ class SyncConfig:
     sse: str | None = None
     sse_kms_key_id: str | None = None
     copy_tags: bool = False
+    destination_kms: bool = False  # the destination encrypts with SSE-KMS by default
     max_delete_count: int | None = None
     max_delete_fraction: float | None = None
     run_id: str = ""

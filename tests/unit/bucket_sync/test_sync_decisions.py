@@ -29,7 +29,7 @@ def obj(etag: str, size: int = 10, age: int = 0) -> ObjectInfo:
         (obj("a"), None, "etag", "copy"),
         (obj("a", size=10), obj("a", size=11), "etag", "copy"),
         (obj("a"), obj("a"), "etag", "skip"),
-        (obj("new-content"), obj("old-content"), "etag", "check"),  # same size, different content
+        (obj("9f86d081"), obj("1b4f0e98"), "etag", "copy"),  # same size, different content
         (obj("abc-3"), obj("def"), "etag", "check"),  # multipart source: the recorded ETag decides
         (obj("a", age=0), obj("b", age=5), "size-mtime", "copy"),  # the source is newer
         (obj("a", age=5), obj("b", age=0), "size-mtime", "skip"),  # the CLI's blind spot
