@@ -294,3 +294,35 @@ def test_without_a_schedule_the_rule_is_disabled(stack: Any) -> None:
         Name=cloud.physical_id("BucketSyncStateMachinePeriodic")
     )
     assert rule["State"] == "DISABLED"
+
+
+def test_a_run_really_stopped_mid_copy_and_started_again_ends_exact(stack: Any) -> None:
+    import time
+
+    cloud = start(stack, BucketSyncPageSize="5")
+    for i in range(400):
+        put(cloud, SRC, f"k{i:04d}", f"v{i}".encode())
+    for i in range(20):
+        put(cloud, DST, f"orphan{i:02d}", b"x")
+    sfn = cloud.client("stepfunctions")
+    first = cloud.start_execution("BucketSyncStateMachine", {"source": SRC, "destination": DST})
+    deadline = time.monotonic() + 60
+    while len(contents(cloud, DST)) < 60 and time.monotonic() < deadline:  # some pages copied
+        time.sleep(0.05)
+    for execution in [
+        first,
+        *(
+            e["executionArn"]
+            for e in sfn.list_executions(
+                stateMachineArn=cloud.physical_id("BucketSyncPagesStateMachine"),
+                statusFilter="RUNNING",
+            )["executions"]
+        ),
+    ]:
+        sfn.stop_execution(executionArn=execution, error="Stopped", cause="the operator stopped it")
+    cloud.wait_idle(timeout=120)
+    halfway = contents(cloud, DST)
+    assert 20 < len(halfway) < 420 and cloud.describe_execution(first)["status"] == "ABORTED"
+    again = sync(cloud, {})
+    assert again["status"] == "SUCCEEDED", again["cause"]
+    assert contents(cloud, DST) == contents(cloud, SRC)
