@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from localcloud.errors import TemplateError, UnknownResourceError
 from localcloud.runtime import FunctionSpec
 from localcloud.template import (
@@ -363,7 +365,7 @@ class Deployer:
                 raise TemplateError(f"{logical_id}: DefinitionUri {path} does not exist")
             text = path.read_text(encoding="utf-8")
             if path.suffix in (".yaml", ".yml"):
-                text = json.dumps(load_yaml_plain(path))
+                text = json.dumps(yaml.safe_load(text))
         else:
             raise TemplateError(f"{logical_id}: a state machine needs Definition or DefinitionUri")
         subs = props.get("DefinitionSubstitutions") or {}
@@ -720,12 +722,6 @@ class Deployer:
             AccountId=ACCOUNT_ID, Budget=budget, NotificationsWithSubscribers=notifications
         )
         return Deployed(logical_id, body["Type"], name)
-
-
-def load_yaml_plain(path: Path) -> Any:
-    import yaml
-
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def new_stack(template_path: Path, name: str, region: str, overrides: dict[str, Any]) -> Stack:

@@ -55,6 +55,7 @@ def install(cloud: LocalCloud) -> None:
         _install_events()
         _install_secretsmanager()
         _install_stepfunctions_clock(cloud)
+        _install_integration_casing()
         _install_batch(cloud)
 
 
@@ -497,14 +498,13 @@ def _install_batch(cloud: LocalCloud) -> None:
             job.job_stopped_reason = reason
             job._mark_stopped(success=False)
 
-    _install_batch_integration_casing()
     _install_batch_describe_copy()
     _patch(BatchSimpleBackend, "_mark_job_as_finished", _mark_job_as_finished)
     _patch(BatchBackend, "describe_jobs", describe_jobs)
     _patch(BatchBackend, "terminate_job", terminate_job)
 
 
-def _install_batch_integration_casing() -> None:
+def _install_integration_casing() -> None:
     """Service integrations take and return Step Functions' PascalCase (JobName, ExecutionArn).
 
     moto's interpreter hands `batch:`, `states:` and `aws-sdk:` parameters to boto3 as

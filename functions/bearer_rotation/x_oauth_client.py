@@ -20,7 +20,7 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth1
 from urllib3.util.retry import Retry
 
-from steward_common.errors import StewardError, TransientError
+from steward_common.errors import ConfigurationError, StewardError, TransientError
 from steward_common.settings import env_int, env_str
 
 InvalidateAuth = Literal["oauth1", "basic"]
@@ -49,8 +49,6 @@ class ProviderSettings:
     def from_env(cls) -> ProviderSettings:
         auth = env_str("INVALIDATE_AUTH", "oauth1")
         if auth not in ("oauth1", "basic"):
-            from steward_common.errors import ConfigurationError
-
             raise ConfigurationError(f"INVALIDATE_AUTH={auth!r} is not oauth1 or basic")
         return cls(
             token_url=env_str("TOKEN_URL", "https://api.x.com/oauth2/token"),
@@ -111,6 +109,11 @@ def _error(action: str, response: requests.Response) -> StewardError:
     return ProviderError(f"{action}: HTTP {response.status_code}{detail}")
 
 
+def _basic_auth(key: ApiKey) -> HTTPBasicAuth:
+    # X wants the key and secret URL-encoded before they are joined for Basic auth.
+    return HTTPBasicAuth(quote(key.consumer_key, safe=""), quote(key.consumer_secret, safe=""))
+
+
 class XOAuthClient:
     def __init__(self, settings: ProviderSettings, session: requests.Session | None = None) -> None:
         self.settings = settings
@@ -118,8 +121,7 @@ class XOAuthClient:
 
     def mint(self, key: ApiKey) -> tuple[str, str]:
         """The app's live bearer token (minted if it has none): (access_token, token_type)."""
-        # X wants the key and secret URL-encoded before they are joined for Basic auth.
-        auth = HTTPBasicAuth(quote(key.consumer_key, safe=""), quote(key.consumer_secret, safe=""))
+        auth = _basic_auth(key)
         response = self.session.post(
             self.settings.token_url,
             auth=auth,
@@ -146,9 +148,7 @@ class XOAuthClient:
                 key.consumer_key, key.consumer_secret, key.access_token, key.access_token_secret
             )
         else:
-            auth = HTTPBasicAuth(
-                quote(key.consumer_key, safe=""), quote(key.consumer_secret, safe="")
-            )
+            auth = _basic_auth(key)
         response = self.session.post(
             self.settings.invalidate_url, auth=auth, data={"access_token": token}, timeout=_TIMEOUT
         )

@@ -8,7 +8,15 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from bucket_sync_copy import MAX_SINGLE_COPY, CopySettings
-from bucket_sync_pages import COUNTERS, PageSettings, _add, copy_page, delete_page, guard, scan_page
+from bucket_sync_pages import (
+    COUNTERS,
+    PageSettings,
+    add_counts,
+    copy_page,
+    delete_page,
+    guard,
+    scan_page,
+)
 
 from steward_common import aws
 from steward_common.bucket_sync import SyncConfig
@@ -62,7 +70,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         cursor, done, counts = scan_page(s3, config, cursor, settings, state_bucket, pages_so_far)
     else:
         cursor, done, counts, errors = delete_page(s3, config, cursor, state_bucket)
-    totals = _add(event.get("totals") or {}, **counts)
+    totals = add_counts(event.get("totals") or {}, **counts)
     for name in ("copied", "skipped", "failed", "deleted", "orphans"):
         if counts.get(name):
             metrics.add_metric(

@@ -105,7 +105,7 @@ def _range(s3: Any, bucket: str, prefix: str, after: str, last: str) -> dict[str
     return found
 
 
-def _add(totals: dict[str, int], **counts: int) -> dict[str, int]:
+def add_counts(totals: dict[str, int], **counts: int) -> dict[str, int]:
     merged = {k: int(totals.get(k, 0)) for k in COUNTERS}
     for key, value in counts.items():
         merged[key] += value
@@ -131,12 +131,12 @@ def copy_page(
     destinations = _range(
         s3, config.destination, config.destination_prefix, cursor, sources[-1].key
     )
-    todo: list[ObjectInfo] = []
+    to_copy: set[str] = set()
+    kms = config.destination_kms or (config.sse or "").startswith("aws:kms")
     for obj in sources:
         if not config.selected(obj.key):
             counts["excluded"] += 1
             continue
-        kms = config.destination_kms or (config.sse or "").startswith("aws:kms")
         verdict = decide(obj, destinations.get(obj.key), config.compare, kms)
         if verdict == "check":
             head = s3.head_object(Bucket=config.destination, Key=config.destination_key(obj.key))
@@ -147,7 +147,7 @@ def copy_page(
             counts["would_copy"] += 1
             counts["would_copy_bytes"] += obj.size
         else:
-            todo.append(obj)
+            to_copy.add(obj.key)
 
     def one(obj: ObjectInfo) -> tuple[ObjectInfo, str | None]:
         try:
@@ -164,7 +164,7 @@ def copy_page(
             if remaining_ms() < settings.time_margin_ms:
                 handed_over = True  # the next invocation goes on from the cursor
                 break
-            batch = [o for o in todo if chunk_keys[0].key <= o.key <= chunk_keys[-1].key]
+            batch = [o for o in chunk_keys if o.key in to_copy]
             # each task gets its own copy of the context (logging, environment) it runs in
             futures = [pool.submit(contextvars.copy_context().run, one, obj) for obj in batch]
             for future in futures:

@@ -75,18 +75,15 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     )
 
     new = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    created = _entry(
+        "create_snapshot_succeeded",
+        snapshot_id=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
+        source=f"arn:aws:ec2::{PRIMARY}:volume/{volume}",
+    )
     report.step(
         f"tonight's snapshot {new} completes: EBS Snapshot Notification createSnapshot succeeded"
     )
-    cloud.put_events(
-        [
-            _entry(
-                "create_snapshot_succeeded",
-                snapshot_id=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
-                source=f"arn:aws:ec2::{PRIMARY}:volume/{volume}",
-            )
-        ]
-    )
+    cloud.put_events([created])
     cloud.wait_idle(timeout=60)
     [execution] = cloud.executions("SnapshotPrimaryStateMachine")
     report.step("SnapshotPrimaryStateMachine")
@@ -131,15 +128,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     expect(dr_run["status"] == "SUCCEEDED", f"DR run {dr_run['status']}")
 
     report.step("the same event is delivered again (EventBridge is at-least-once)")
-    cloud.put_events(
-        [
-            _entry(
-                "create_snapshot_succeeded",
-                snapshot_id=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
-                source=f"arn:aws:ec2::{PRIMARY}:volume/{volume}",
-            )
-        ]
-    )
+    cloud.put_events([created])
     cloud.wait_idle(timeout=60)
     copies = dr_ec2.describe_snapshots(
         OwnerIds=["self"], Filters=[{"Name": "tag:steward:source-snapshot", "Values": [new]}]
