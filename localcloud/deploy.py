@@ -448,8 +448,19 @@ class Deployer:
         attributes = {
             k: _string(v)
             for k, v in props.items()
-            if k in ("VisibilityTimeout", "MessageRetentionPeriod", "FifoQueue", "DelaySeconds")
+            if k
+            in (
+                "VisibilityTimeout",
+                "MessageRetentionPeriod",
+                "FifoQueue",
+                "DelaySeconds",
+                "ReceiveMessageWaitTimeSeconds",
+                "MaximumMessageSize",
+            )
         }
+        if "RedrivePolicy" in props:  # an object in CloudFormation, a JSON string in the API
+            policy = props["RedrivePolicy"]
+            attributes["RedrivePolicy"] = policy if isinstance(policy, str) else json.dumps(policy)
         url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = self._arn("sqs", name)
         return Deployed(
@@ -560,6 +571,20 @@ class Deployer:
             )["SubscriptionArn"]
             self.stack.resources[generated_id] = Deployed(
                 generated_id, "AWS::SNS::Subscription", arn, {"Arn": arn}
+            )
+        elif kind == "SQS":
+            spec: dict[str, Any] = {
+                "EventSourceArn": props["Queue"],
+                "FunctionName": target_arn,
+                "BatchSize": int(props.get("BatchSize", 10)),
+                "Enabled": props.get("Enabled", True) in (True, "true"),
+            }
+            for key in ("FunctionResponseTypes", "MaximumBatchingWindowInSeconds"):
+                if key in props:
+                    spec[key] = props[key]
+            mapping = self._client("lambda").create_event_source_mapping(**spec)
+            self.stack.resources[generated_id] = Deployed(
+                generated_id, "AWS::Lambda::EventSourceMapping", mapping["UUID"], {}
             )
         else:
             raise TemplateError(

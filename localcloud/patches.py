@@ -8,6 +8,8 @@
 - Secrets Manager: RotateSecret drives the rotation function through its four steps and stops
   at the first failure, leaving AWSCURRENT where it was.
 - Step Functions: Wait states and Retry intervals run on the local cloud's scaled clock.
+- SQS: event source mappings deliver to Lambda asynchronously, after each message's delay,
+  with visibility-timeout retries and redrive (see `localcloud.sqs`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from localcloud import eventpattern
+from localcloud import eventpattern, sqs
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
@@ -57,6 +59,7 @@ def install(cloud: LocalCloud) -> None:
         _install_stepfunctions_clock(cloud)
         _install_integration_casing()
         _install_batch(cloud)
+        sqs.install(cloud, _patch)
 
 
 def uninstall() -> None:
