@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -304,8 +305,9 @@ class LocalCloud:
         return [e["EventId"] for e in response["Entries"]]
 
     def fire_schedule(self, logical_id: str, region: str | None = None) -> list[Any]:
-        """Deliver now what the schedule of that rule, function, state machine or rotation
-        would deliver; returns what was started (execution ARNs, function ARNs)."""
+        """Deliver what the schedule of that rule, function, state machine or rotation would
+        deliver next: a rule's at the next minute on the local cloud's clock (waited for at
+        its scale). Returns what was started (execution ARNs, function ARNs)."""
         stack = self.stack(region, logical_id)
         stack.get(logical_id)
         if logical_id in stack.rotations:
@@ -320,13 +322,16 @@ class LocalCloud:
         from moto.events.models import events_backends
 
         bus = events_backends[ACCOUNT_ID][stack.region].describe_event_bus("default")
+        # Schedules fire on the minute: wait on the clock for the next one, as the rule would.
+        self.clock.sleep(60 - self.clock.wall() % 60)
+        minute = datetime.fromtimestamp(round(self.clock.wall() / 60) * 60, UTC)
         started: list[Any] = []
         for name in rules:
             rule = bus.rules[name]
             if rule.state != "ENABLED":
                 continue
             event = eventpattern.scheduled_event(
-                rule_arn=rule.arn, account=ACCOUNT_ID, region=stack.region
+                rule_arn=rule.arn, account=ACCOUNT_ID, region=stack.region, time=minute
             )
             started += patches.deliver_to_targets(rule, event)
         return started

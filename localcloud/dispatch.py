@@ -35,6 +35,11 @@ class ScaledClock:
         with self._lock:
             return time.monotonic() + self._skipped
 
+    def wall(self) -> float:
+        """Virtual epoch seconds: the system clock plus every second a scaled wait skipped."""
+        with self._lock:
+            return time.time() + self._skipped
+
     def _skip(self, nominal: float, waited: float) -> None:
         with self._lock:
             self._skipped += max(0.0, nominal - waited)

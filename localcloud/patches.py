@@ -8,6 +8,7 @@
 - Secrets Manager: RotateSecret drives the rotation function through its four steps and stops
   at the first failure, leaving AWSCURRENT where it was.
 - Step Functions: Wait states and Retry intervals run on the local cloud's scaled clock.
+- Clock: `steward_common.clock` reads the local cloud's clock (see `ScaledClock.wall`).
 - SQS: event source mappings deliver to Lambda asynchronously, after each message's delay,
   with visibility-timeout retries and redrive (see `localcloud.sqs`).
 """
@@ -60,6 +61,7 @@ def install(cloud: LocalCloud) -> None:
         _install_integration_casing()
         _install_batch(cloud)
         sqs.install(cloud, _patch)
+        _install_wall_clock(cloud)
 
 
 def uninstall() -> None:
@@ -72,6 +74,18 @@ def uninstall() -> None:
             else:
                 setattr(owner, name, value)
         _ACTIVE = None
+
+
+# ---------------------------------------------------------------------------- clock
+
+
+def _install_wall_clock(cloud: LocalCloud) -> None:
+    """Steward's functions read the time from `steward_common.clock`; give them ours."""
+    try:
+        from steward_common import clock
+    except ImportError:  # a template whose functions do not use Steward's layer
+        return
+    _patch(clock, "_source", cloud.clock.wall)
 
 
 # ---------------------------------------------------------------------------- Lambda
