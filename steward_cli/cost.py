@@ -16,8 +16,11 @@ Counting rules (one minute's executions on the local cloud):
   "StateEntered". Step Functions bills "a state transition each time a step of your workflow is
   executed", retries included; every step executed (a retry too) enters a state once. Express
   workflows are billed per request and duration, not per transition.
-- Lambda invocations: history events "LambdaFunctionScheduled" (a Task whose Resource is the
-  function's ARN) and "TaskScheduled" with resourceType "lambda" (arn:aws:states:::lambda:invoke).
+- Lambda invocations: the START lines the local cloud writes to a function's log group, one per
+  invocation, whether a state machine, an SQS event source mapping or anything else invoked it.
+- SQS requests: sends counted at the SDK and in the state machine's sqs:sendMessage tasks, each
+  started 64 KB chunk of a payload a request; an event source mapping's receive and
+  DeleteMessageBatch per batch it delivered; its idle polling an assumption.
 - AWS API calls, and so PutMetricData requests and the data points they carry: counted at the
   SDK boundary (botocore), per calling function.
 - log bytes: the messages of the log events each function wrote to /aws/lambda/<name>, less the
@@ -53,6 +56,7 @@ PRICES_REGION = "us-east-1"
 _SFN = "https://aws.amazon.com/step-functions/pricing/"
 _LAMBDA = "https://aws.amazon.com/lambda/pricing/"
 _CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/"
+_SQS = "https://aws.amazon.com/sqs/pricing/"
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ PRICES: dict[str, Price] = {
         "GB of CloudWatch Logs ingested (Standard class, Lambda logs' first tier)",
         _CLOUDWATCH,
     ),
+    "sqs_request": Price(
+        0.40 / 1_000_000,
+        "SQS request, standard queue ($0.40 per million); each 64 KB chunk of a payload is a"
+        " request",
+        _SQS,
+    ),
     "custom_metric_month": Price(
         0.30,
         "custom metric-month, first 10,000 metrics (the tier depends on the whole account)",
@@ -99,6 +109,7 @@ MINUTES_PER_DAY = 24 * 60
 HOURS_PER_MONTH = 730  # the month of AWS's pricing pages and pricing calculator
 MINUTES_PER_MONTH = HOURS_PER_MONTH * 60
 BYTES_PER_GB = 1024**3
+SQS_CHUNK_BYTES = 64 * 1024
 EXPRESS_BILLING_INCREMENT_S = 0.1
 EXPRESS_MEMORY_CHUNK_MB = 64
 
@@ -171,6 +182,16 @@ def put_metric_data_cost(requests: float, prices: dict[str, Price] = PRICES) -> 
     return requests * prices["cloudwatch_put_metric_data_request"].usd
 
 
+def sqs_cost(requests: float, prices: dict[str, Price] = PRICES) -> float:
+    return requests * prices["sqs_request"].usd
+
+
+def sqs_chunks(payload: str | bytes) -> int:
+    """Billed requests for one payload: every started 64 KB chunk is a request."""
+    size = len(payload.encode("utf-8") if isinstance(payload, str) else payload)
+    return max(1, math.ceil(size / SQS_CHUNK_BYTES))
+
+
 def log_ingestion_cost(log_bytes: float, prices: dict[str, Price] = PRICES) -> float:
     return log_bytes / BYTES_PER_GB * prices["logs_ingestion_gb"].usd
 
@@ -206,6 +227,7 @@ class MinuteUsage:
     lambdas: tuple[LambdaUsage, ...] = ()
     put_metric_data_requests: float = 0
     log_bytes: float = 0
+    sqs_requests: float = 0
 
     @property
     def lambda_invocations(self) -> float:
@@ -232,6 +254,7 @@ class Cost:
     compute: float
     put_metric_data: float
     logs: float
+    queue: float = 0.0  # SQS requests
 
     @property
     def publishing(self) -> float:
@@ -239,7 +262,7 @@ class Cost:
 
     @property
     def total(self) -> float:
-        return self.orchestration + self.compute + self.publishing
+        return self.orchestration + self.queue + self.compute + self.publishing
 
 
 def minute_cost(usage: MinuteUsage, prices: dict[str, Price] = PRICES) -> Cost:
@@ -256,6 +279,7 @@ def minute_cost(usage: MinuteUsage, prices: dict[str, Price] = PRICES) -> Cost:
         compute=compute,
         put_metric_data=put_metric_data_cost(usage.put_metric_data_requests, prices),
         logs=log_ingestion_cost(usage.log_bytes, prices),
+        queue=sqs_cost(usage.sqs_requests, prices),
     )
 
 
@@ -271,8 +295,11 @@ class Assumptions:
     lambda_api_call_ms: float = 30.0  # per AWS API call it makes (the calls are measured)
     lambda_datapoint_ms: float = 0.05  # per metric data point it writes, EMF or PutMetricData
     platform_log_bytes: int = 300  # the START, END and REPORT lines Lambda logs per invocation
-    express_seconds: float = 60.0  # the Express execution spans the minute (an upper bound)
-    express_memory_mb: int = 64  # the billing minimum: a minute's samples are kilobytes
+    express_seconds: float = 0.2  # Steward's: a Choice, a Pass and one SQS SendMessage, no Wait
+    express_memory_mb: int = 64  # the billing minimum: the plan is a few hundred bytes
+    # Lambda's SQS pollers long-poll an idle queue too. AWS publishes no figure; this is five
+    # pollers, each making a 20-second long poll, per event source mapping.
+    sqs_idle_receives_per_minute: float = 15.0
 
     def invocation_ms(self, api_calls: float, datapoints: float) -> float:
         return (
@@ -290,7 +317,11 @@ class Assumptions:
             f"Lambda platform log lines (START/END/REPORT): {self.platform_log_bytes} bytes"
             " per invocation",
             f"Express execution: {self.express_seconds:g} s billed"
-            f" at {self.express_memory_mb} MB per minute (it spans the minute)",
+            f" at {self.express_memory_mb} MB (it starts the minute's chain and ends; a"
+            " definition with a Wait state is refused, as this would not hold)",
+            f"SQS event source mapping: {self.sqs_idle_receives_per_minute:g} empty receives"
+            " a minute while idle (AWS publishes no figure: five pollers, 20-second long polls),"
+            " plus one receive and one DeleteMessageBatch per batch delivered",
         ]
 
 
@@ -334,7 +365,7 @@ def ecs_designs(
                 cluster_parameter="EcsMetricsClusters",
                 state_machine="EcsMetricsStateMachine",
                 sampler="EcsMetricsSampleFunction",
-                functions=("EcsMetricsSampleFunction", "EcsMetricsPublishFunction"),
+                functions=("EcsMetricsSampleFunction",),
             )
         )
     designs.append(
@@ -379,6 +410,9 @@ class Measurement:
     put_metric_data_requests: int
     metrics: dict[str, int]  # distinct custom metrics by namespace
     output: Any = None  # the execution's output
+    sqs_sent: int = 0  # billed SQS send requests (64 KB chunks), by functions and state machine
+    sqs_batches: int = 0  # batches SQS event source mappings delivered
+    event_source_mappings: int = 0  # SQS event source mappings of the design's functions
 
     @property
     def lambda_invocations(self) -> int:
@@ -391,6 +425,13 @@ class Measurement:
     @property
     def function_log_bytes(self) -> int:
         return sum(f.log_bytes for f in self.functions)
+
+    def sqs_requests(self, assumptions: Assumptions) -> float:
+        return (
+            self.sqs_sent
+            + 2 * self.sqs_batches  # the receive that returned the batch, its deletion
+            + assumptions.sqs_idle_receives_per_minute * self.event_source_mappings
+        )
 
     def usage(self, assumptions: Assumptions) -> MinuteUsage:
         lambdas = tuple(
@@ -416,6 +457,7 @@ class Measurement:
             put_metric_data_requests=self.put_metric_data_requests,
             log_bytes=self.function_log_bytes
             + assumptions.platform_log_bytes * self.lambda_invocations,
+            sqs_requests=self.sqs_requests(assumptions),
         )
 
 
@@ -425,6 +467,7 @@ class _SdkCalls:
 
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     datapoints: Counter[str] = field(default_factory=Counter)
+    sqs_chunks: Counter[str] = field(default_factory=Counter)
     metrics: set[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -441,6 +484,11 @@ class _SdkCalls:
                 service = client.meta.service_model.service_name
                 with self.lock:
                     self.calls[(function, f"{service}:{operation}")] += 1
+                    if operation == "SendMessage":
+                        self.sqs_chunks[function] += sqs_chunks(params["MessageBody"])
+                    elif operation == "SendMessageBatch":
+                        payload = "".join(e["MessageBody"] for e in params["Entries"])
+                        self.sqs_chunks[function] += sqs_chunks(payload)
                     if operation == "PutMetricData":
                         data = params.get("MetricData", [])
                         self.datapoints[function] += len(data)
@@ -484,22 +532,19 @@ def _is_local_platform_line(message: str) -> bool:
     return message.startswith(("START RequestId:", "END RequestId:"))
 
 
-def _lambda_invocations(history: list[dict[str, Any]]) -> Counter[str]:
-    """Function name -> invocations scheduled, from one execution's history."""
-    invoked: Counter[str] = Counter()
+def _is_invocation_start(message: str) -> bool:
+    """The local cloud writes one START line per invocation, whatever invoked the function."""
+    return message.startswith("START RequestId:")
+
+
+def _state_machine_sqs_chunks(history: list[dict[str, Any]]) -> int:
+    """Billed SQS send requests of one execution's sqs:sendMessage tasks."""
+    chunks = 0
     for event in history:
-        if event["type"] == "LambdaFunctionScheduled":
-            arn = event["lambdaFunctionScheduledEventDetails"]["resource"]
-        elif (
-            event["type"] == "TaskScheduled"
-            and event["taskScheduledEventDetails"]["resourceType"] == "lambda"
-        ):
-            parameters = json.loads(event["taskScheduledEventDetails"]["parameters"])
-            arn = parameters["FunctionName"]
-        else:
-            continue
-        invoked[arn.split(":function:")[-1].split(":")[0]] += 1
-    return invoked
+        details = event.get("taskScheduledEventDetails") or {}
+        if event["type"] == "TaskScheduled" and details.get("resourceType") == "sqs":
+            chunks += sqs_chunks(json.loads(details["parameters"])["MessageBody"])
+    return chunks
 
 
 def states_entered(history: list[dict[str, Any]]) -> int:
@@ -538,10 +583,17 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
         machine = cloud.client("stepfunctions").describe_state_machine(
             stateMachineArn=cloud.physical_id(design.state_machine)
         )
+        express = machine.get("type") == "EXPRESS"
+        if express and any(
+            e["type"] == "WaitStateEntered" for x in executions for e in x["history"]
+        ):
+            raise MeasurementError(
+                f"{design.label}: an Express execution waited; its billed duration is not the"
+                " assumed one"
+            )
         invoked: Counter[str] = Counter()
-        for execution in executions:
-            invoked += _lambda_invocations(execution["history"])
         lam, logs = cloud.client("lambda"), cloud.client("logs")
+        arns = set()
         functions: list[FunctionMeasure] = []
         metrics = set(sdk.metrics)
         samples = 0
@@ -554,12 +606,15 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
                 for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
                     for event in page["events"]:
                         message = event["message"]
+                        if _is_invocation_start(message):
+                            invoked[name] += 1
                         if _is_local_platform_line(message):
                             continue
                         log_bytes += len(message.encode("utf-8"))
                         points, found = _emf(message)
                         datapoints += points
                         metrics |= found
+            arns.add(config["FunctionArn"])
             calls = {op: n for (fn, op), n in sdk.calls.items() if fn == name}
             functions.append(
                 FunctionMeasure(
@@ -575,6 +630,15 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
             )
             if logical_id == design.sampler:
                 samples = invoked[name]
+        mappings = [
+            m
+            for m in lam.list_event_source_mappings()["EventSourceMappings"]
+            if m["FunctionArn"] in arns and ":sqs:" in m["EventSourceArn"]
+        ]
+        sqs_sent = sum(sdk.sqs_chunks.values()) + sum(
+            _state_machine_sqs_chunks(e["history"]) for e in executions
+        )
+        sqs_batches = sum(invoked[m["FunctionArn"].split(":function:")[-1]] for m in mappings)
     by_namespace = Counter(namespace for namespace, _, _ in metrics)
     return Measurement(
         design=design.key,
@@ -590,6 +654,9 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
         ),
         metrics=dict(sorted(by_namespace.items())),
         output=executions[0]["output"],
+        sqs_sent=sqs_sent,
+        sqs_batches=sqs_batches,
+        event_source_mappings=len(mappings),
     )
 
 
@@ -706,6 +773,7 @@ def format_ecs_report(
                 f"{r.per_day:.4f}",
                 f"{r.per_month:.2f}",
                 f"{per_day(r.cost.orchestration):.4f}",
+                f"{per_day(r.cost.queue):.4f}",
                 f"{per_day(r.cost.compute):.4f}",
                 f"{per_day(r.cost.put_metric_data):.4f}",
                 f"{per_day(r.cost.logs):.4f}",
@@ -720,6 +788,7 @@ def format_ecs_report(
             "$/day",
             "$/month",
             "orch $/d",
+            "SQS $/d",
             "Lambda $/d",
             "PutMD $/d",
             "logs $/d",
@@ -744,6 +813,7 @@ def format_ecs_report(
                 f"{u.standard_transitions:g}",
                 f"{u.express_gb_seconds:.2f}" if u.express_requests else "-",
                 str(m.samples),
+                f"{u.sqs_requests:g}" if u.sqs_requests else "-",
                 str(m.lambda_invocations),
                 f"{u.lambda_gb_seconds:.4f}",
                 str(m.api_calls),
@@ -760,6 +830,7 @@ def format_ecs_report(
             "billed trans.",
             "Express GB-s*",
             "samples",
+            "SQS req*",
             "invocations",
             "Lambda GB-s*",
             "API calls",
@@ -799,8 +870,9 @@ def format_ecs_report(
         " design; log storage after ingestion ($/GB-month, retention-dependent) not included",
         "",
         "Counting rules: billed transitions = history events ending in StateEntered (Standard"
-        " only; Express is billed per request and duration); invocations = LambdaFunctionScheduled"
-        " + TaskScheduled(lambda); API calls and PutMetricData counted at the SDK; log bytes ="
+        " only; Express is billed per request and duration); invocations = START lines in each"
+        " function's log group; API calls, PutMetricData and SQS sends (64 KB chunks) counted at"
+        " the SDK, and the state machine's sqs:sendMessage tasks in its history; log bytes ="
         " function log lines (less the local START/END) + platform lines per invocation.",
         "",
         f"Prices ({PRICES_REGION}, {PRICES_AS_OF})",
@@ -810,7 +882,12 @@ def format_ecs_report(
         out.append(f"  {'':35} {price.source}")
     stewards = [r for r in all_rows if r.measurement.design.startswith("steward")]
     if stewards:
-        out += ["", f"Target: Steward at most ${TARGET_USD_PER_DAY:.2f}/day per cluster set:"]
+        out += [
+            "",
+            f"Target: Steward at most ${TARGET_USD_PER_DAY:.2f}/day per cluster set"
+            " (put-metric-data is the default publish mode: its cost grows by a PutMetricData"
+            " request per 1,000 data points; EMF's by a log document per cluster and sample):",
+        ]
         for r in stewards:
             verdict = "meets" if r.per_day <= TARGET_USD_PER_DAY else "MISSES"
             out.append(

@@ -20,6 +20,8 @@ class SamplerSettings:
     namespace: str
     mode: str  # emf or put-metric-data
     service_metrics: bool
+    queue_url: str = ""  # where the next hop of the minute goes
+    alert_topic_arn: str = ""  # where missing clusters are reported
 
     @classmethod
     def from_env(cls) -> SamplerSettings:
@@ -31,6 +33,8 @@ class SamplerSettings:
             env_str("METRICS_NAMESPACE_ECS", "Steward/ECS"),
             mode,
             env_bool("SERVICE_METRICS"),
+            env_str("SAMPLE_QUEUE_URL"),
+            env_str("ALERT_TOPIC_ARN"),
         )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
+from moto.ecs.models import ecs_backends
 
 from localcloud import LocalCloud
 from steward_common.ecs_metrics import CLUSTER_METRICS
@@ -24,15 +26,38 @@ def start(stack: Any, **parameters: str) -> LocalCloud:
 
 
 def run_one_minute(cloud: LocalCloud) -> dict[str, Any]:
+    """Fire the schedule; the execution, with the last hop's summary of the minute as output."""
     [started] = cloud.fire_schedule("EcsMetricsStateMachine")
     cloud.wait_idle(timeout=120)
     execution = cloud.describe_execution(started)
     assert execution["status"] == "SUCCEEDED", execution["cause"]
-    return execution
+    [summary] = [line for line in _log_lines(cloud) if line.get("message") == "minute published"]
+    assert not cloud.async_failures
+    return {**execution, "output": summary}
+
+
+def _log_lines(cloud: LocalCloud) -> list[dict[str, Any]]:
+    group = f"/aws/lambda/{cloud.physical_id('EcsMetricsSampleFunction')}"
+    logs = cloud.client("logs")
+    lines: list[dict[str, Any]] = []
+    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        return lines  # never invoked
+    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+        for event in page["events"]:
+            if event["message"].startswith("{"):
+                lines.append(json.loads(event["message"]))
+    return lines
 
 
 def points(cloud: LocalCloud, metric: str, cluster: str) -> list[datetime]:
-    now = datetime.now(UTC)
+    return sorted(series(cloud, metric, cluster))
+
+
+def series(
+    cloud: LocalCloud, metric: str, cluster: str, stat: str = "Maximum"
+) -> dict[datetime, float]:
+    """The metric's 1-second datapoints around now (the local cloud's clock), by timestamp."""
+    now = datetime.fromtimestamp(cloud.clock.wall(), UTC)
     result = cloud.client("cloudwatch").get_metric_data(
         MetricDataQueries=[
             {
@@ -44,14 +69,15 @@ def points(cloud: LocalCloud, metric: str, cluster: str) -> list[datetime]:
                         "Dimensions": [{"Name": "ClusterName", "Value": cluster}],
                     },
                     "Period": 1,
-                    "Stat": "Maximum",
+                    "Stat": stat,
                 },
             }
         ],
         StartTime=now - timedelta(minutes=10),
         EndTime=now + timedelta(minutes=10),
     )
-    return sorted(t.astimezone(UTC) for t in result["MetricDataResults"][0]["Timestamps"])
+    [data] = result["MetricDataResults"]
+    return {t.astimezone(UTC): v for t, v in zip(data["Timestamps"], data["Values"], strict=True)}
 
 
 def test_put_metric_data_mode_lands_12_datapoints_per_metric_on_the_5_second_grid(
@@ -73,14 +99,12 @@ def test_put_metric_data_mode_lands_12_datapoints_per_metric_on_the_5_second_gri
 
 
 def _emf_documents(cloud: LocalCloud) -> list[dict[str, Any]]:
-    group = f"/aws/lambda/{cloud.physical_id('EcsMetricsSampleFunction')}"
-    logs = cloud.client("logs")
-    documents = []
-    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
-        for event in page["events"]:
-            if event["message"].startswith("{") and '"_aws"' in event["message"]:
-                documents.append(json.loads(event["message"]))
-    return documents
+    """The ECS metrics' EMF documents (not the automation's own, in the Steward namespace)."""
+    return [
+        line
+        for line in _log_lines(cloud)
+        if line.get("_aws", {}).get("CloudWatchMetrics", [{}])[0].get("Namespace") == "Steward/ECS"
+    ]
 
 
 def _assert_valid_emf(document: dict[str, Any]) -> None:
@@ -103,7 +127,7 @@ def _assert_valid_emf(document: dict[str, Any]) -> None:
 
 
 def test_emf_mode_writes_valid_high_resolution_documents_timestamped_per_sample(stack: Any) -> None:
-    cloud = start(stack, EcsMetricsServiceMetrics="true")
+    cloud = start(stack, EcsMetricsServiceMetrics="true", EcsMetricsPublishMode="emf")
     ecs = cloud.client("ecs")
     ecs.create_cluster(clusterName="web")
     ecs.register_task_definition(
@@ -145,20 +169,66 @@ def test_150_clusters_in_one_sample_all_publish(stack: Any) -> None:
 
 
 def test_a_cluster_deleted_mid_minute_is_reported_once_and_the_others_still_publish(
-    stack: Any,
+    stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cloud = start(stack, EcsMetricsPublishMode="put-metric-data")
     alerts = TopicTap(cloud, "AlertTopic")
     ecs = cloud.client("ecs")
     for name in ("web", "doomed"):
         ecs.create_cluster(clusterName=name)
-    cloud.clock.scale = 0.04  # the minute lasts about 2.4 s
-    deleter = threading.Timer(1.0, lambda: ecs.delete_cluster(cluster="doomed"))
-    deleter.start()
+    backend = ecs_backends["123456789012"]["us-east-1"]
+    describe = backend.describe_clusters
+    samples = []
+
+    def delete_before_the_sixth_sample(*args: Any, **kwargs: Any) -> Any:
+        if len(samples) == 5:  # between the samples at 20 s and at 25 s
+            backend.delete_cluster("doomed")
+        samples.append(kwargs)
+        return describe(*args, **kwargs)
+
+    monkeypatch.setattr(backend, "describe_clusters", delete_before_the_sixth_sample)
     execution = run_one_minute(cloud)
-    deleter.join()
     assert execution["output"]["missing"] == ["doomed"]
     [alert] = alerts.messages()
     assert json.loads(alert["Message"])["clusters"] == ["doomed"]
     assert len(points(cloud, "RunningTaskCount", "web")) == 12
-    assert 0 < len(points(cloud, "RunningTaskCount", "doomed")) < 12
+    assert len(points(cloud, "RunningTaskCount", "doomed")) == 5  # at 0, 5, … 20 s
+
+
+def test_bad_input_fails_the_machine_with_a_typed_error_and_samples_nothing(stack: Any) -> None:
+    cloud = start(stack)
+    cloud.client("ecs").create_cluster(clusterName="web")
+    for bad in ({"time": "2026-12-01T12:00:00Z", "interval": 7}, {"interval": 5}):
+        arn = cloud.start_execution("EcsMetricsStateMachine", bad)
+        cloud.wait_idle(timeout=60)
+        execution = cloud.describe_execution(arn)
+        assert (execution["status"], execution["error"]) == ("FAILED", "InvalidInputError")
+    assert not [line for line in _log_lines(cloud) if "message" in line]  # no hop ran
+
+
+def test_a_plan_no_hop_can_read_ends_on_the_dead_letter_queue(stack: Any) -> None:
+    cloud = start(stack)
+    sqs = cloud.client("sqs")
+    sqs.send_message(
+        QueueUrl=cloud.physical_id("EcsMetricsSampleQueue"),
+        MessageBody=json.dumps({"minute": "2026-12-01T12:00:00Z", "offsets": [0, 0]}),
+    )
+    cloud.wait_idle(timeout=60)
+    failures = [line for line in _log_lines(cloud) if line.get("level") == "ERROR"]
+    assert len(failures) == 3  # maxReceiveCount deliveries, each a typed error
+    assert all("InvalidInputError" in f["exception"] for f in failures)
+    dead = sqs.receive_message(QueueUrl=cloud.physical_id("EcsMetricsDeadLetterQueue"))
+    assert len(dead["Messages"]) == 1
+
+
+def test_consecutive_minutes_tile_the_5_second_grid_without_gaps_or_overlaps(stack: Any) -> None:
+    cloud = start(stack, EcsMetricsPublishMode="put-metric-data")
+    cloud.client("ecs").create_cluster(clusterName="web")
+    first = run_one_minute(cloud)
+    cloud.fire_schedule("EcsMetricsStateMachine")  # the next minute's schedule
+    cloud.wait_idle(timeout=120)
+    minute = datetime.fromisoformat(first["input"]["time"].replace("Z", "+00:00"))
+    expected = [minute + timedelta(seconds=s) for s in range(0, 120, 5)]
+    counts = series(cloud, "RunningTaskCount", "web", stat="SampleCount")
+    assert sorted(counts) == expected  # no gap
+    assert set(counts.values()) == {1.0}  # no second sample for any of them

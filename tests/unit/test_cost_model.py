@@ -199,19 +199,20 @@ def test_states_entered_count_every_state_entered_and_nothing_else() -> None:
     assert cost.states_entered(history) == 3
 
 
-def test_lambda_invocations_from_both_task_styles() -> None:
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+def test_sqs_bills_every_started_64_kb_chunk_of_a_payload() -> None:
+    assert [cost.sqs_chunks("x" * n) for n in (0, 1, 65_536, 65_537, 200_000)] == [1, 1, 1, 2, 4]
+    assert cost.sqs_chunks("é" * 40_000) == 2  # bytes, not characters
+    assert per_day(cost.sqs_cost(51)) == pytest.approx(0.029376)
+
+
+def test_the_state_machines_sqs_sends_are_counted_from_its_history() -> None:
     history = [
-        {
-            "type": "LambdaFunctionScheduled",
-            "lambdaFunctionScheduledEventDetails": {"resource": arn.format("classic")},
-        },
         {
             "type": "TaskScheduled",
             "taskScheduledEventDetails": {
-                "resourceType": "lambda",
-                "resource": "invoke",
-                "parameters": json.dumps({"FunctionName": arn.format("steward") + ":$LATEST"}),
+                "resourceType": "sqs",
+                "resource": "sendMessage",
+                "parameters": json.dumps({"QueueUrl": "q", "MessageBody": "x" * 70_000}),
             },
         },
         {
@@ -219,7 +220,27 @@ def test_lambda_invocations_from_both_task_styles() -> None:
             "taskScheduledEventDetails": {"resourceType": "sns", "parameters": "{}"},
         },
     ]
-    assert cost._lambda_invocations(history) == {"classic": 1, "steward": 1}
+    assert cost._state_machine_sqs_chunks(history) == 2
+
+
+def test_sqs_requests_are_sends_a_receive_and_a_delete_per_batch_and_idle_polling() -> None:
+    measured = cost.Measurement(
+        design="d",
+        label="d",
+        clusters=1,
+        workflow_type="EXPRESS",
+        executions=1,
+        states_entered=3,
+        functions=(),
+        samples=12,
+        put_metric_data_requests=1,
+        metrics={},
+        sqs_sent=12,
+        sqs_batches=12,
+        event_source_mappings=1,
+    )
+    assert measured.sqs_requests(Assumptions()) == 12 + 24 + 15
+    assert measured.sqs_requests(Assumptions(sqs_idle_receives_per_minute=0)) == 36
 
 
 def test_emf_documents_give_data_points_and_distinct_metrics() -> None:
@@ -269,7 +290,11 @@ def test_one_minute_of_each_design_on_the_local_cloud(one_cluster: dict[str, Any
         assert steward.workflow_type == "EXPRESS"
         assert steward.executions == 1
         assert steward.usage(Assumptions()).standard_transitions == 0
-        assert steward.lambda_invocations == 13  # 12 samples and one publish
+        assert steward.lambda_invocations == 12  # one hop per sample
+        # the execution's message and eleven hops' messages, each hop a batch of one
+        assert (steward.sqs_sent, steward.sqs_batches) == (12, 12)
+        assert steward.event_source_mappings == 1
+    assert classic.sqs_sent == classic.sqs_batches == classic.event_source_mappings == 0
 
     for measured in (classic, emf, pmd):
         assert measured.samples == 12, measured.design
@@ -277,7 +302,6 @@ def test_one_minute_of_each_design_on_the_local_cloud(one_cluster: dict[str, Any
     # PutMetricData: the classic once per sample; Steward once a minute, or never with EMF.
     assert classic.put_metric_data_requests == 12
     assert pmd.put_metric_data_requests == 1
-    assert pmd.output["requests"] == 1 and pmd.output["samples"] == 12
     assert emf.put_metric_data_requests == 0
     assert emf.function_log_bytes > pmd.function_log_bytes  # the EMF documents are the data
 

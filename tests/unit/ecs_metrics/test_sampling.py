@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from steward_common.ecs_metrics import datums
+from steward_common.ecs_metrics import datums, pack, split
 from steward_common.errors import InvalidInputError
 from tests.conftest import use_function
 
@@ -83,13 +83,30 @@ def test_bad_sample_requests_are_typed_errors(minute: str, offset: int) -> None:
 
 def test_datums_carry_the_samples_own_time_at_high_resolution() -> None:
     sample = {"t": 1_795_437_245_000, "c": [["web", 5, 0, 2, 3]], "s": [["web", "api", 4, 1, 5]]}
-    produced = list(datums(sample))
+    produced = list(datums([pack(sample)]))
     assert len(produced) == 4 + 3
     assert {d["Timestamp"] for d in produced} == {datetime.fromtimestamp(1_795_437_245, UTC)}
     assert {d["StorageResolution"] for d in produced} == {1}
+    assert [d["MetricName"] for d in produced[:4]] == [
+        "RunningTaskCount",
+        "PendingTaskCount",
+        "ActiveServiceCount",
+        "RegisteredContainerInstanceCount",
+    ]
+    assert produced[0]["Dimensions"] == [{"Name": "ClusterName", "Value": "web"}]
     service = [d for d in produced if d["MetricName"] == "ServiceDesiredCount"]
     assert service[0]["Dimensions"] == [
         {"Name": "ClusterName", "Value": "web"},
         {"Name": "ServiceName", "Value": "api"},
     ]
     assert service[0]["Value"] == 5
+
+
+def test_split_keeps_every_point_in_order_and_under_its_own_timestamp() -> None:
+    groups = [{"t": 1, "d": [[0, "a", None, 1]] * 3}, {"t": 2, "d": [[1, "b", None, 2]] * 4}]
+    for n in range(8):
+        head, tail = split(groups, n)
+        flat = [(g["t"], p) for g in head + tail for p in g["d"]]
+        assert flat == [(g["t"], p) for g in groups for p in g["d"]]
+        assert sum(len(g["d"]) for g in head) == n
+        assert all(g["d"] for g in head + tail)  # no empty groups travel on

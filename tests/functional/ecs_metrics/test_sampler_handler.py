@@ -1,0 +1,74 @@
+"""EcsMetricsSampleFunction on moto: one hop of the minute from the SQS event in events/."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import lambda_context, load_event, load_handler
+
+
+@pytest.fixture
+def queue(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    url: str = boto3.client("sqs").create_queue(QueueName="samples")["QueueUrl"]
+    topic = boto3.client("sns").create_topic(Name="alerts")["TopicArn"]
+    for key, value in {
+        "SAMPLE_QUEUE_URL": url,
+        "ALERT_TOPIC_ARN": topic,
+        "PUBLISH_MODE": "put-metric-data",
+        "ECS_CLUSTERS": "",
+        "METRICS_NAMESPACE_ECS": "Steward/ECS",
+    }.items():
+        monkeypatch.setenv(key, value)
+    boto3.client("ecs").create_cluster(clusterName="web")
+    return url
+
+
+def handle(event: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = load_handler("ecs_sampler").lambda_handler(event, lambda_context())
+    return result
+
+
+def sent(url: str) -> list[dict[str, Any]]:
+    messages = boto3.client("sqs").receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )
+    return messages.get("Messages", [])
+
+
+def test_the_first_hop_samples_and_sends_the_plan_on_for_the_next_offset(queue: str) -> None:
+    assert handle(load_event("ecs_metrics/first_sample.json")) == {"batchItemFailures": []}
+    [onward] = sent(queue)
+    plan = json.loads(onward["Body"])
+    assert plan["next"] == 1 and plan["taken"] == 1
+    [group] = plan["carried"]  # 4 data points, carried until there are 1,000 or the minute ends
+    assert len(group["d"]) == 4 and group["t"] == 1_795_437_240_000
+
+
+def test_a_bad_plan_fails_only_its_own_record_and_sends_nothing(queue: str) -> None:
+    event = load_event("ecs_metrics/first_sample.json")
+    bad = copy.deepcopy(event["Records"][0])
+    bad["messageId"], bad["body"] = "bad-one", json.dumps({"minute": "soon", "offsets": [70]})
+    event["Records"].append(bad)
+    assert handle(event) == {"batchItemFailures": [{"itemIdentifier": "bad-one"}]}
+    assert len(sent(queue)) == 1  # the good record's hop only
+
+
+def test_the_last_hop_publishes_the_minute_and_sends_nothing_on(queue: str) -> None:
+    event = load_event("ecs_metrics/first_sample.json")
+    plan = json.loads(event["Records"][0]["body"])
+    plan.update(next=11, taken=11, carried=[{"t": 1_795_437_290_000, "d": [[0, "web", None, 7]]}])
+    event["Records"][0]["body"] = json.dumps(plan)
+    assert handle(event) == {"batchItemFailures": []}
+    assert sent(queue) == []
+    stats = boto3.client("cloudwatch").list_metrics(Namespace="Steward/ECS")["Metrics"]
+    assert {m["MetricName"] for m in stats} == {
+        "RunningTaskCount",
+        "PendingTaskCount",
+        "ActiveServiceCount",
+        "RegisteredContainerInstanceCount",
+    }
