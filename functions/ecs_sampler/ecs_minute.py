@@ -21,7 +21,20 @@ from pydantic import BaseModel, Field, model_validator
 
 from steward_common import clock
 from steward_common.alerts import publish_alert
-from steward_common.ecs_metrics import pack
+from steward_common.ecs_metrics import METRICS, count, pack
+
+
+class Packed(BaseModel):
+    """Data points of one timestamp, packed (see steward_common.ecs_metrics)."""
+
+    t: int = Field(gt=0)  # epoch milliseconds
+    d: list[tuple[int, str, str | None, int | float]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_metrics(self) -> Packed:
+        if any(not 0 <= point[0] < len(METRICS) for point in self.d):
+            raise ValueError("a packed point names an unknown metric")
+        return self
 
 
 class MinutePlan(BaseModel):
@@ -30,7 +43,7 @@ class MinutePlan(BaseModel):
     minute: str
     offsets: list[int] = Field(min_length=1, max_length=60)
     next: int = Field(default=0, ge=0)  # index of the offset this hop samples
-    carried: list[dict[str, Any]] = []  # packed data points not yet published
+    carried: list[Packed] = []  # data points not yet published (PutMetricData mode)
     missing: list[str] = []  # clusters any sample so far found missing
     taken: int = 0  # samples taken so far
     published: int = 0  # data points the minute's hops have published so far
@@ -88,7 +101,7 @@ def hop(
     sample = take_sample(clients.ecs, settings, sample_time(plan.minute, offset))
     missing = sorted(set(plan.missing) | set(sample["missing"]))
     result = HopResult(plan.minute, offset, plan.last, samples=plan.taken + 1)
-    carried = plan.carried
+    carried = [group.model_dump() for group in plan.carried]
     if settings.mode == "emf":
         result.emf_documents = emit_emf(sample, settings.namespace)
     else:
@@ -101,8 +114,9 @@ def hop(
         result.delay = delay_seconds(
             sample_time(plan.minute, following), now(), most=following - offset
         )
-        onward = plan.model_copy(
-            update={
+        onward = MinutePlan.model_validate(
+            {
+                **plan.model_dump(),
                 "next": plan.next + 1,
                 "carried": carried,
                 "missing": missing,
@@ -116,7 +130,7 @@ def hop(
             MessageBody=onward.model_dump_json(),
             DelaySeconds=result.delay,
         )
-        result.carried = sum(len(g["d"]) for g in carried)
+        result.carried = count(carried)
         return result
     result.missing = missing
     if missing:  # once per minute, however many samples saw it

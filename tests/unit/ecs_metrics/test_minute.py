@@ -155,6 +155,12 @@ def test_a_late_chain_catches_up_without_skipping_an_offset() -> None:
         {"minute": "2026-12-01T12:00:00Z", "offsets": [5, 0]},
         {"minute": "2026-12-01T12:00:00Z", "offsets": [0, 5], "next": 2},
         {"offsets": [0, 5]},
+        {"minute": "2026-12-01T12:00:00Z", "offsets": [0], "carried": [{"t": 1, "d": []}]},
+        {
+            "minute": "2026-12-01T12:00:00Z",
+            "offsets": [0],
+            "carried": [{"t": 1, "d": [[9, "web", None, 1]]}],
+        },
     ],
 )
 def test_a_bad_plan_is_a_typed_error(body: dict[str, Any]) -> None:
