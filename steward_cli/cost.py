@@ -40,7 +40,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -730,6 +730,22 @@ def target_failures(
     ]
 
 
+WAITING_EXPRESS_SECONDS = 60.0  # an Express execution that waits out the minute itself
+
+
+def waiting_in_express(row: Row, prices: dict[str, Price] = PRICES) -> float:
+    """$/day of the same minute if the Express execution waited for each offset (a Map of Wait
+    + sample) instead of SQS: the same samples and publishing, no queue, and an execution billed
+    for the whole minute. Derived from the measured row, not run."""
+    usage = replace(
+        row.usage,
+        sqs_requests=0,
+        express_requests=max(row.usage.express_requests, 1),
+        express_seconds=WAITING_EXPRESS_SECONDS,
+    )
+    return per_day(minute_cost(usage, prices).total)
+
+
 def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 2) -> list[str]:
     widths = [max(len(str(c)) for c in column) for column in zip(header, *body, strict=True)]
 
@@ -893,6 +909,17 @@ def format_ecs_report(
             out.append(
                 f"  {r.measurement.label:26} {r.measurement.clusters:>4} cluster(s):"
                 f" ${r.per_day:.4f}/day  {verdict}"
+            )
+        out += [
+            "",
+            "Why SQS delays: the same minutes if the Express execution waited for each offset"
+            f" itself ({WAITING_EXPRESS_SECONDS:g} s at 64 MB, no queue; derived, not run):",
+        ]
+        for r in stewards:
+            out.append(
+                f"  {r.measurement.label:26} {r.measurement.clusters:>4} cluster(s):"
+                f" ${waiting_in_express(r, prices):.4f}/day waiting in Express,"
+                f" ${r.per_day:.4f}/day waiting in SQS"
             )
     return "\n".join(out)
 

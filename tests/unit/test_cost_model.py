@@ -308,3 +308,18 @@ def test_one_minute_of_each_design_on_the_local_cloud(one_cluster: dict[str, Any
     # Four metrics per cluster in every design (Steward adds its own operational ones).
     assert classic.metrics == {"ECS": 4}
     assert emf.metrics["Steward/ECS"] == 4 and pmd.metrics["Steward/ECS"] == 4
+
+
+def test_waiting_in_express_bills_the_whole_minute_instead_of_the_queue() -> None:
+    usage = MinuteUsage(
+        express_requests=1,
+        express_seconds=0.2,
+        sqs_requests=51,
+        put_metric_data_requests=5,
+        lambdas=(LambdaUsage("Sampler", 12, 200, 128, "arm64"),),
+    )
+    measured = cost.Measurement("d", "d", 100, "EXPRESS", 1, 3, (), 12, 5, {})
+    row = cost.Row(measured, usage, minute_cost(usage))
+    queue = per_day(cost.sqs_cost(51))
+    express = per_day(express_workflow_cost(1, 60, 64) - express_workflow_cost(1, 0.2, 64))
+    assert cost.waiting_in_express(row) == pytest.approx(row.per_day - queue + express)
