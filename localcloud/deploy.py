@@ -182,6 +182,7 @@ class Deployer:
             "AWS::SecretsManager::Secret": self._secret,
             "AWS::SecretsManager::RotationSchedule": self._rotation_schedule,
             "AWS::Budgets::Budget": self._budget,
+            "AWS::DynamoDB::Table": self._table,
         }
 
     # ------------------------------------------------------------------ orchestration
@@ -466,6 +467,28 @@ class Deployer:
         return Deployed(
             logical_id, body["Type"], url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
         )
+
+    def _table(self, logical_id: str, props: dict[str, Any], body: dict[str, Any]) -> Deployed:
+        name = str(props.get("TableName") or _physical_name(self.stack.name, logical_id, 255))
+        dynamodb = self._client("dynamodb")
+        kwargs: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": str(props.get("BillingMode", "PROVISIONED")),
+        }
+        if "ProvisionedThroughput" in props:
+            kwargs["ProvisionedThroughput"] = {
+                k: int(v) for k, v in props["ProvisionedThroughput"].items()
+            }
+        table = dynamodb.create_table(**kwargs)["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled") in (True, "true"):
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+        return Deployed(logical_id, body["Type"], name, {"Arn": table["TableArn"]})
 
     def _put_rule(
         self,

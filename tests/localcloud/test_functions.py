@@ -88,3 +88,14 @@ def test_a_definition_placeholder_without_substitution_is_refused(tmp_path) -> N
     )
     with pytest.raises(TemplateError, match=r"no DefinitionSubstitutions for \['Missing'\]"):
         LocalCloud(template=tmp_path / "template.yaml").start()
+
+
+def test_a_dynamodb_table_is_created_on_demand_with_its_time_to_live(cloud: LocalCloud) -> None:
+    dynamodb = cloud.client("dynamodb")
+    name = cloud.physical_id("LedgerTable")
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    assert table["TableArn"] == cloud.attribute("LedgerTable", "Arn")
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expiration")
