@@ -89,6 +89,7 @@ class HopResult:
     delay: int | None = None  # DelaySeconds of the message to the next hop
     missing: list[str] = field(default_factory=list)  # the minute's, reported by the last hop
     samples: int = 0
+    replayed: bool = False  # a duplicate delivery, answered from the idempotency record
 
 
 def hop(

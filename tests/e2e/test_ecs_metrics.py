@@ -232,3 +232,17 @@ def test_consecutive_minutes_tile_the_5_second_grid_without_gaps_or_overlaps(sta
     counts = series(cloud, "RunningTaskCount", "web", stat="SampleCount")
     assert sorted(counts) == expected  # no gap
     assert set(counts.values()) == {1.0}  # no second sample for any of them
+
+
+def test_a_minute_started_twice_is_sampled_once(stack: Any) -> None:
+    cloud = start(stack, EcsMetricsPublishMode="put-metric-data")
+    cloud.client("ecs").create_cluster(clusterName="web")
+    first = run_one_minute(cloud)
+    again = cloud.start_execution("EcsMetricsStateMachine", first["input"])  # EventBridge, twice
+    cloud.wait_idle(timeout=120)
+    assert cloud.describe_execution(again)["status"] == "SUCCEEDED"
+    counts = series(cloud, "RunningTaskCount", "web", stat="SampleCount")
+    assert len(counts) == 12 and set(counts.values()) == {1.0}
+    lines = _log_lines(cloud)
+    assert [line["message"] for line in lines if "message" in line].count("minute published") == 1
+    assert any("duplicate" in line.get("message", "") for line in lines)

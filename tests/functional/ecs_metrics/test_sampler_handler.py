@@ -25,6 +25,13 @@ def queue(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
     }.items():
         monkeypatch.setenv(key, value)
     boto3.client("ecs").create_cluster(clusterName="web")
+    boto3.client("dynamodb").create_table(
+        TableName="hops",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("IDEMPOTENCY_TABLE", "hops")
     return url
 
 
@@ -72,3 +79,13 @@ def test_the_last_hop_publishes_the_minute_and_sends_nothing_on(queue: str) -> N
         "ActiveServiceCount",
         "RegisteredContainerInstanceCount",
     }
+
+
+def test_a_duplicate_delivery_of_a_hop_sends_nothing_more(queue: str) -> None:
+    handler = load_handler("ecs_sampler")
+    event = load_event("ecs_metrics/first_sample.json")
+    assert handler.lambda_handler(event, lambda_context()) == {"batchItemFailures": []}
+    duplicate = copy.deepcopy(event)
+    duplicate["Records"][0]["messageId"] = "another-delivery"
+    assert handler.lambda_handler(duplicate, lambda_context()) == {"batchItemFailures": []}
+    assert len(sent(queue)) == 1  # one onward message: the chain did not fork
