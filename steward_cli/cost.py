@@ -18,6 +18,8 @@ Counting rules (one minute's executions on the local cloud):
   workflows are billed per request and duration, not per transition.
 - Lambda invocations: the START lines the local cloud writes to a function's log group, one per
   invocation, whether a state machine, an SQS event source mapping or anything else invoked it.
+- DynamoDB request units (the hops' idempotency records): counted at the SDK, a write unit per
+  started KB a PutItem, UpdateItem or DeleteItem carries, a read unit per GetItem.
 - SQS requests: sends counted at the SDK and in the state machine's sqs:sendMessage tasks, each
   started 64 KB chunk of a payload a request; an event source mapping's receive and
   DeleteMessageBatch per batch it delivered; its idle polling an assumption.
@@ -57,6 +59,7 @@ _SFN = "https://aws.amazon.com/step-functions/pricing/"
 _LAMBDA = "https://aws.amazon.com/lambda/pricing/"
 _CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/"
 _SQS = "https://aws.amazon.com/sqs/pricing/"
+_DYNAMODB = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,17 @@ PRICES: dict[str, Price] = {
         "SQS request, standard queue ($0.40 per million); each 64 KB chunk of a payload is a"
         " request",
         _SQS,
+    ),
+    "dynamodb_write_request_unit": Price(
+        0.625 / 1_000_000,
+        "DynamoDB on-demand write request unit ($0.625 per million); one per 1 KB written",
+        _DYNAMODB,
+    ),
+    "dynamodb_read_request_unit": Price(
+        0.125 / 1_000_000,
+        "DynamoDB on-demand read request unit ($0.125 per million); one strongly consistent"
+        " read of up to 4 KB",
+        _DYNAMODB,
     ),
     "custom_metric_month": Price(
         0.30,
@@ -186,6 +200,22 @@ def sqs_cost(requests: float, prices: dict[str, Price] = PRICES) -> float:
     return requests * prices["sqs_request"].usd
 
 
+def dynamodb_cost(
+    write_units: float, read_units: float, prices: dict[str, Price] = PRICES
+) -> float:
+    return (
+        write_units * prices["dynamodb_write_request_unit"].usd
+        + read_units * prices["dynamodb_read_request_unit"].usd
+    )
+
+
+def dynamodb_write_units(params: dict[str, Any]) -> int:
+    """Write request units of one PutItem/UpdateItem/DeleteItem: 1 per started KB of what the
+    request carries (the item, or the updated values), at least one."""
+    size = len(json.dumps(params.get("Item") or params.get("ExpressionAttributeValues") or {}))
+    return max(1, math.ceil(size / 1024))
+
+
 def sqs_chunks(payload: str | bytes) -> int:
     """Billed requests for one payload: every started 64 KB chunk is a request."""
     size = len(payload.encode("utf-8") if isinstance(payload, str) else payload)
@@ -228,6 +258,8 @@ class MinuteUsage:
     put_metric_data_requests: float = 0
     log_bytes: float = 0
     sqs_requests: float = 0
+    dynamodb_write_units: float = 0
+    dynamodb_read_units: float = 0
 
     @property
     def lambda_invocations(self) -> float:
@@ -255,6 +287,7 @@ class Cost:
     put_metric_data: float
     logs: float
     queue: float = 0.0  # SQS requests
+    table: float = 0.0  # DynamoDB requests
 
     @property
     def publishing(self) -> float:
@@ -262,7 +295,7 @@ class Cost:
 
     @property
     def total(self) -> float:
-        return self.orchestration + self.queue + self.compute + self.publishing
+        return self.orchestration + self.queue + self.table + self.compute + self.publishing
 
 
 def minute_cost(usage: MinuteUsage, prices: dict[str, Price] = PRICES) -> Cost:
@@ -280,6 +313,7 @@ def minute_cost(usage: MinuteUsage, prices: dict[str, Price] = PRICES) -> Cost:
         put_metric_data=put_metric_data_cost(usage.put_metric_data_requests, prices),
         logs=log_ingestion_cost(usage.log_bytes, prices),
         queue=sqs_cost(usage.sqs_requests, prices),
+        table=dynamodb_cost(usage.dynamodb_write_units, usage.dynamodb_read_units, prices),
     )
 
 
@@ -326,6 +360,9 @@ class Assumptions:
 
 
 # ---------------------------------------------------------------------------------- measurement
+
+
+SAMPLES_PER_MINUTE = 12  # every design samples every 5 seconds
 
 
 class MeasurementError(RuntimeError):
@@ -413,6 +450,8 @@ class Measurement:
     sqs_sent: int = 0  # billed SQS send requests (64 KB chunks), by functions and state machine
     sqs_batches: int = 0  # batches SQS event source mappings delivered
     event_source_mappings: int = 0  # SQS event source mappings of the design's functions
+    dynamodb_write_units: int = 0
+    dynamodb_read_units: int = 0
 
     @property
     def lambda_invocations(self) -> int:
@@ -458,6 +497,8 @@ class Measurement:
             log_bytes=self.function_log_bytes
             + assumptions.platform_log_bytes * self.lambda_invocations,
             sqs_requests=self.sqs_requests(assumptions),
+            dynamodb_write_units=self.dynamodb_write_units,
+            dynamodb_read_units=self.dynamodb_read_units,
         )
 
 
@@ -468,6 +509,8 @@ class _SdkCalls:
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     datapoints: Counter[str] = field(default_factory=Counter)
     sqs_chunks: Counter[str] = field(default_factory=Counter)
+    dynamodb_write_units: Counter[str] = field(default_factory=Counter)
+    dynamodb_read_units: Counter[str] = field(default_factory=Counter)
     metrics: set[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -489,6 +532,10 @@ class _SdkCalls:
                     elif operation == "SendMessageBatch":
                         payload = "".join(e["MessageBody"] for e in params["Entries"])
                         self.sqs_chunks[function] += sqs_chunks(payload)
+                    elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
+                        self.dynamodb_write_units[function] += dynamodb_write_units(params)
+                    elif operation == "GetItem":
+                        self.dynamodb_read_units[function] += 1
                     if operation == "PutMetricData":
                         data = params.get("MetricData", [])
                         self.datapoints[function] += len(data)
@@ -592,6 +639,7 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
                 " assumed one"
             )
         invoked: Counter[str] = Counter()
+        errors: list[str] = []
         lam, logs = cloud.client("lambda"), cloud.client("logs")
         arns = set()
         functions: list[FunctionMeasure] = []
@@ -610,6 +658,8 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
                             invoked[name] += 1
                         if _is_local_platform_line(message):
                             continue
+                        if '"level":"ERROR"' in message or message.startswith("[ERROR]"):
+                            errors.append(f"{logical_id}: {message[:300]}")
                         log_bytes += len(message.encode("utf-8"))
                         points, found = _emf(message)
                         datapoints += points
@@ -630,6 +680,12 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
             )
             if logical_id == design.sampler:
                 samples = invoked[name]
+        # A minute that failed somewhere and was retried is not the minute being priced.
+        if errors or samples != SAMPLES_PER_MINUTE:
+            raise MeasurementError(
+                f"{design.label}, {clusters} cluster(s): {samples} samples, {len(errors)} error(s)"
+                + (f"; first: {errors[0]}" if errors else "")
+            )
         mappings = [
             m
             for m in lam.list_event_source_mappings()["EventSourceMappings"]
@@ -657,6 +713,8 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
         sqs_sent=sqs_sent,
         sqs_batches=sqs_batches,
         event_source_mappings=len(mappings),
+        dynamodb_write_units=sum(sdk.dynamodb_write_units.values()),
+        dynamodb_read_units=sum(sdk.dynamodb_read_units.values()),
     )
 
 
@@ -735,11 +793,15 @@ WAITING_EXPRESS_SECONDS = 60.0  # an Express execution that waits out the minute
 
 def waiting_in_express(row: Row, prices: dict[str, Price] = PRICES) -> float:
     """$/day of the same minute if the Express execution waited for each offset (a Map of Wait
-    + sample) instead of SQS: the same samples and publishing, no queue, and an execution billed
-    for the whole minute. Derived from the measured row, not run."""
+    + sample) instead of SQS: the same samples and publishing, no queue, one idempotency record
+    a minute instead of one a hop, and an execution billed for the whole minute. Derived from
+    the measured row, not run."""
     usage = replace(
         row.usage,
         sqs_requests=0,
+        # Idempotent per minute rather than per hop (a duplicate execution is the risk there).
+        dynamodb_write_units=2,
+        dynamodb_read_units=0,
         express_requests=max(row.usage.express_requests, 1),
         express_seconds=WAITING_EXPRESS_SECONDS,
     )
@@ -790,6 +852,7 @@ def format_ecs_report(
                 f"{r.per_month:.2f}",
                 f"{per_day(r.cost.orchestration):.4f}",
                 f"{per_day(r.cost.queue):.4f}",
+                f"{per_day(r.cost.table):.4f}",
                 f"{per_day(r.cost.compute):.4f}",
                 f"{per_day(r.cost.put_metric_data):.4f}",
                 f"{per_day(r.cost.logs):.4f}",
@@ -805,6 +868,7 @@ def format_ecs_report(
             "$/month",
             "orch $/d",
             "SQS $/d",
+            "DynamoDB $/d",
             "Lambda $/d",
             "PutMD $/d",
             "logs $/d",
@@ -830,6 +894,7 @@ def format_ecs_report(
                 f"{u.express_gb_seconds:.2f}" if u.express_requests else "-",
                 str(m.samples),
                 f"{u.sqs_requests:g}" if u.sqs_requests else "-",
+                f"{m.dynamodb_write_units}" if m.dynamodb_write_units else "-",
                 str(m.lambda_invocations),
                 f"{u.lambda_gb_seconds:.4f}",
                 str(m.api_calls),
@@ -847,6 +912,7 @@ def format_ecs_report(
             "Express GB-s*",
             "samples",
             "SQS req*",
+            "DynamoDB WRU",
             "invocations",
             "Lambda GB-s*",
             "API calls",
@@ -882,13 +948,15 @@ def format_ecs_report(
         "  - the classic design at N clusters: one invocation describes every cluster and writes"
         " them with one PutMetricData (the post's function takes one cluster per execution; this"
         " is the reading most favourable to it)",
-        "  - free tiers ignored; EventBridge scheduled events are free and the same for every"
+        "  - DynamoDB storage (a few hundred bytes per hop, expired by TTL) not included;"
+        " free tiers ignored; EventBridge scheduled events are free and the same for every"
         " design; log storage after ingestion ($/GB-month, retention-dependent) not included",
         "",
         "Counting rules: billed transitions = history events ending in StateEntered (Standard"
         " only; Express is billed per request and duration); invocations = START lines in each"
         " function's log group; API calls, PutMetricData and SQS sends (64 KB chunks) counted at"
-        " the SDK, and the state machine's sqs:sendMessage tasks in its history; log bytes ="
+        " the SDK, and the state machine's sqs:sendMessage tasks in its history; DynamoDB request"
+        " units at the SDK (1 per started KB written, 1 per GetItem); log bytes ="
         " function log lines (less the local START/END) + platform lines per invocation.",
         "",
         f"Prices ({PRICES_REGION}, {PRICES_AS_OF})",

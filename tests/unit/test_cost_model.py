@@ -205,6 +205,14 @@ def test_sqs_bills_every_started_64_kb_chunk_of_a_payload() -> None:
     assert per_day(cost.sqs_cost(51)) == pytest.approx(0.029376)
 
 
+def test_dynamodb_on_demand_units_and_their_price() -> None:
+    assert cost.dynamodb_write_units({"Item": {"id": {"S": "x"}}}) == 1
+    assert cost.dynamodb_write_units({"Item": {"data": {"S": "x" * 3000}}}) == 3
+    assert cost.dynamodb_write_units({"Key": {"id": {"S": "x"}}}) == 1  # a DeleteItem
+    assert per_day(cost.dynamodb_cost(24, 0)) == pytest.approx(0.0216)
+    assert cost.dynamodb_cost(0, 1_000_000) == pytest.approx(0.125)
+
+
 def test_the_state_machines_sqs_sends_are_counted_from_its_history() -> None:
     history = [
         {
@@ -294,6 +302,8 @@ def test_one_minute_of_each_design_on_the_local_cloud(one_cluster: dict[str, Any
         # the execution's message and eleven hops' messages, each hop a batch of one
         assert (steward.sqs_sent, steward.sqs_batches) == (12, 12)
         assert steward.event_source_mappings == 1
+        # Powertools Idempotency: a record put in progress, then completed, per hop
+        assert steward.dynamodb_write_units == 24
     assert classic.sqs_sent == classic.sqs_batches == classic.event_source_mappings == 0
 
     for measured in (classic, emf, pmd):
@@ -322,4 +332,5 @@ def test_waiting_in_express_bills_the_whole_minute_instead_of_the_queue() -> Non
     row = cost.Row(measured, usage, minute_cost(usage))
     queue = per_day(cost.sqs_cost(51))
     express = per_day(express_workflow_cost(1, 60, 64) - express_workflow_cost(1, 0.2, 64))
-    assert cost.waiting_in_express(row) == pytest.approx(row.per_day - queue + express)
+    ledger = per_day(cost.dynamodb_cost(2, 0))  # one idempotency record a minute
+    assert cost.waiting_in_express(row) == pytest.approx(row.per_day - queue + express + ledger)
