@@ -374,7 +374,14 @@ def build_pair(s3: Any, data: Dataset, source: str, destination: str) -> None:
 def run_steward(source: str, destination: str, run_id: str) -> dict[str, Any]:
     """The bucket sync state machine's steps, as the deployed functions run them."""
     from bucket_sync_copy import MAX_SINGLE_COPY, CopySettings
-    from bucket_sync_pages import PageSettings, _add, copy_page, delete_page, guard, scan_page
+    from bucket_sync_pages import (
+        PageSettings,
+        add_counts,
+        copy_page,
+        delete_page,
+        guard,
+        scan_page,
+    )
     from bucket_sync_request import SyncRequest, validate
 
     from steward_common import aws
@@ -410,7 +417,7 @@ def run_steward(source: str, destination: str, run_id: str) -> dict[str, Any]:
         while not done:
             config = SyncConfig.from_dict(json.loads(config_json))
             cursor, done, counts, *_ = step(config, cursor, totals)
-            totals = _add(totals, **counts)
+            totals = add_counts(totals, **counts)
         return totals
 
     times = {"validate": time.perf_counter() - began}
