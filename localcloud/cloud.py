@@ -230,6 +230,20 @@ class LocalCloud:
             )
         return payload
 
+    def function_log(self, logical_id: str, region: str | None = None) -> list[str]:
+        """Every line a function has logged (its START/END lines too), oldest first; none if
+        it was never invoked."""
+        deployed = self._typed(logical_id, region, "AWS::Serverless::Function")
+        logs = self.client("logs", region=deployed.attrs["Arn"].split(":")[3])
+        group = f"/aws/lambda/{deployed.ref}"
+        if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+            return []
+        return [
+            event["message"]
+            for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+            for event in page["events"]
+        ]
+
     def invoke_async(self, function_arn: str, event: Any, source: str) -> None:
         """An asynchronous invocation: retried twice on error, like Lambda's event queue."""
         spec = self.function_spec(function_arn)

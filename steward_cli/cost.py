@@ -640,7 +640,7 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
             )
         invoked: Counter[str] = Counter()
         errors: list[str] = []
-        lam, logs = cloud.client("lambda"), cloud.client("logs")
+        lam = cloud.client("lambda")
         arns = set()
         functions: list[FunctionMeasure] = []
         metrics = set(sdk.metrics)
@@ -649,21 +649,17 @@ def measure(design: Design, clusters: int, timeout: float = 120.0) -> Measuremen
             name = cloud.physical_id(logical_id)
             config = lam.get_function_configuration(FunctionName=name)
             log_bytes = datapoints = 0
-            group = f"/aws/lambda/{name}"
-            if logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
-                for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
-                    for event in page["events"]:
-                        message = event["message"]
-                        if _is_invocation_start(message):
-                            invoked[name] += 1
-                        if _is_local_platform_line(message):
-                            continue
-                        if '"level":"ERROR"' in message or message.startswith("[ERROR]"):
-                            errors.append(f"{logical_id}: {message[:300]}")
-                        log_bytes += len(message.encode("utf-8"))
-                        points, found = _emf(message)
-                        datapoints += points
-                        metrics |= found
+            for message in cloud.function_log(logical_id):
+                if _is_invocation_start(message):
+                    invoked[name] += 1
+                if _is_local_platform_line(message):
+                    continue
+                if '"level":"ERROR"' in message or message.startswith("[ERROR]"):
+                    errors.append(f"{logical_id}: {message[:300]}")
+                log_bytes += len(message.encode("utf-8"))
+                points, found = _emf(message)
+                datapoints += points
+                metrics |= found
             arns.add(config["FunctionArn"])
             calls = {op: n for (fn, op), n in sdk.calls.items() if fn == name}
             functions.append(

@@ -78,13 +78,9 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
 
 def _minute_summary(cloud: Any) -> dict[str, Any]:
     """What the minute's last hop logged: samples, data points and requests."""
-    group = f"/aws/lambda/{cloud.physical_id('EcsMetricsSampleFunction')}"
-    for page in (
-        cloud.client("logs").get_paginator("filter_log_events").paginate(logGroupName=group)
-    ):
-        for event in page["events"]:
-            if '"minute published"' in event["message"]:
-                return dict(json.loads(event["message"]))
+    for message in cloud.function_log("EcsMetricsSampleFunction"):
+        if '"minute published"' in message:
+            return dict(json.loads(message))
     raise ScenarioFailed("no hop logged the end of the minute")
 
 

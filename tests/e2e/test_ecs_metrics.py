@@ -37,16 +37,11 @@ def run_one_minute(cloud: LocalCloud) -> dict[str, Any]:
 
 
 def _log_lines(cloud: LocalCloud) -> list[dict[str, Any]]:
-    group = f"/aws/lambda/{cloud.physical_id('EcsMetricsSampleFunction')}"
-    logs = cloud.client("logs")
-    lines: list[dict[str, Any]] = []
-    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
-        return lines  # never invoked
-    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
-        for event in page["events"]:
-            if event["message"].startswith("{"):
-                lines.append(json.loads(event["message"]))
-    return lines
+    return [
+        json.loads(line)
+        for line in cloud.function_log("EcsMetricsSampleFunction")
+        if line.startswith("{")
+    ]
 
 
 def points(cloud: LocalCloud, metric: str, cluster: str) -> list[datetime]:

@@ -64,6 +64,9 @@ def test_function_output_is_kept_in_its_cloudwatch_log_group(cloud: LocalCloud) 
     group = f"/aws/lambda/{cloud.physical_id('RecorderA')}"
     events = logs.filter_log_events(logGroupName=group)["events"]
     assert any('"recorded"' in e["message"] for e in events)
+    lines = cloud.function_log("RecorderA")  # the same lines, paged through
+    assert [e["message"] for e in events] == lines and lines[0].startswith("START RequestId:")
+    assert cloud.function_log("RecorderB") == []  # never invoked: no log group yet
 
 
 def test_unknown_parameters_and_unsupported_types_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
