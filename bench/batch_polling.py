@@ -8,7 +8,7 @@ waits for the job itself.
 
 For each job duration (60 s, 10 min, 1 h, 6 h) one job runs through each design on the local
 cloud. Batch jobs run for a nominal time on the local cloud's virtual clock
-(`LocalCloud.batch_job_behaviour`), which Wait states and .sync polls advance, so a 6-hour job
+(`localcloud.testing.batch_job_behaviour`), which Wait states and .sync polls advance, so a 6-hour job
 takes seconds. Counted from each execution's history:
 
 - state transitions: events whose type ends in "StateEntered". Step Functions bills Standard
@@ -47,7 +47,6 @@ sys.path.insert(0, str(REPO))
 
 STEWARD_TEMPLATE = REPO / "template.yaml"
 SYNC_TEMPLATE = REPO / "bench" / "batch_sync" / "template.yaml"
-STEWARD_PARAMETERS = {"EnableCostControls": "false", "EnableSnapshotManagement": "false"}
 POLLER = "BatchJobPollerStateMachine"
 SYNC = "OneJobSyncStateMachine"
 
@@ -144,12 +143,13 @@ def measure(
 ) -> list[Run]:
     """One job of each duration through `state_machine`, one after the other, in one cloud."""
     from localcloud import LocalCloud
+    from localcloud.testing import batch_job_behaviour
 
     runs: list[Run] = []
     with LocalCloud(template=template, parameters=parameters, time_scale=0.0) as cloud:
         create_batch(cloud)
         for seconds in durations:
-            cloud.batch_job_behaviour(DEFINITION, seconds=seconds, outcome="SUCCEEDED")
+            batch_job_behaviour(cloud, DEFINITION, seconds=seconds, outcome="SUCCEEDED")
             virtual, real = cloud.clock.now(), time.monotonic()
             arn = cloud.start_execution(state_machine, JOB_INPUT)
             cloud.wait_idle(timeout=max(120.0, seconds / 60))
@@ -259,10 +259,14 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DEFAULT_DURATIONS),
         help="job durations in seconds (default: 60 600 3600 21600)",
     )
+    from localcloud.testing import only
+
     args = parser.parse_args(argv)
     durations = sorted(set(args.durations))
     started = time.monotonic()
-    poller = measure("poller", STEWARD_TEMPLATE, STEWARD_PARAMETERS, POLLER, durations)
+    poller = measure(
+        "poller", STEWARD_TEMPLATE, only(STEWARD_TEMPLATE, "EnableBatchJobs"), POLLER, durations
+    )
     sync = measure(".sync", SYNC_TEMPLATE, {}, SYNC, durations)
     print(report(poller, sync))
     print(f"\nTotal real time: {time.monotonic() - started:.1f} s")

@@ -1,24 +1,32 @@
-"""`LocalCloud`: the whole suite on moto, in process, with no Docker and no network."""
+"""`LocalCloud`: the facade. Lifecycle, lookups by logical id, and delegation to the services.
+
+Everything the local cloud emulates lives in `localcloud.services` (one module or package per
+AWS service) on a shared `localcloud.core`; the template reader is `localcloud.template` and
+the deployer `localcloud.deploy`. This class only starts and stops them and finds resources.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import threading
 import time
-import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from localcloud import eventpattern, patches
+from localcloud import services
+from localcloud.core import (
+    AsyncFailure,
+    Clients,
+    Core,
+    FunctionSpec,
+    ScaledClock,
+    check_moto_version,
+)
+from localcloud.core.clock import lend_to_steward
 from localcloud.deploy import Deployer, Stack, new_stack
-from localcloud.dispatch import AsyncFailure, Dispatcher, ScaledClock
 from localcloud.errors import (
     FunctionError,
     IdleTimeoutError,
@@ -26,13 +34,10 @@ from localcloud.errors import (
     MalformedEventError,
     UnknownResourceError,
 )
-from localcloud.runtime import FunctionSpec, Runtime, isolation
-from localcloud.template import ACCOUNT_ID, read_samconfig
+from localcloud.services.lambda_ import isolation
+from localcloud.template import read_samconfig
 
 LOG = logging.getLogger("localcloud")
-
-# Lambda retries a failed asynchronous invocation twice, after about one and then two minutes.
-_ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
 _PROCESS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -41,12 +46,23 @@ _PROCESS_ENV = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # as on AWS, the AWS managed policies exist
     "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",  # no AMI snapshots nobody asked for
 }
+_STATE_MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+
+# moto's backends are process-wide, so one local cloud runs in a process at a time.
+_ACTIVE_LOCK = threading.Lock()
+_ACTIVE: list[LocalCloud] = []
+
+
+def _account_id() -> str:
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return str(DEFAULT_ACCOUNT_ID)
 
 
 class LocalCloud:
     """Stands a SAM template up on moto and routes events between its resources.
 
-    Use it as a context manager. See the README's "Local cloud" section for the contract.
+    Use it as a context manager. See the README's "The local cloud" section for the contract.
     """
 
     def __init__(
@@ -58,20 +74,31 @@ class LocalCloud:
         echo_logs: bool = False,
     ) -> None:
         self._first = (Path(template).resolve(), config_env, dict(parameters or {}))
-        self.clock = ScaledClock(time_scale)
-        self.runtime = Runtime()
-        self.runtime.on_log = self._echo if echo_logs else None
-        self.dispatcher = Dispatcher()
         self.stacks: list[Stack] = []
-        self.layer_dirs: dict[str, Path] = {}
-        self._functions: dict[str, FunctionSpec] = {}
-        self._async_retries: dict[str, int] = {}
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._core = Core(
+            account_id=_account_id(),
+            clock=ScaledClock(time_scale),
+            clients=Clients(self._default_region),
+            on_log=self._echo if echo_logs else None,
+        )
         self._mock: Any = None
         self._isolation: Any = None
         self._saved_env: dict[str, str | None] = {}
-        self.batch_behaviours: dict[str, BatchBehaviour] = {}
-        self.running_batch_jobs: dict[str, tuple[float, BatchBehaviour]] = {}
+
+    @property
+    def clock(self) -> ScaledClock:
+        """The local cloud's clock: Wait states, retries, delays and schedules run on it."""
+        return self._core.clock
+
+    @property
+    def account_id(self) -> str:
+        """The account every stack is deployed in."""
+        return self._core.account_id
+
+    @property
+    def core(self) -> Core:
+        """The services' shared core (for `localcloud.testing` and `localcloud.metering`)."""
+        return self._core
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -85,10 +112,14 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         from moto import mock_aws
 
+        check_moto_version()
+        with _ACTIVE_LOCK:
+            if _ACTIVE:
+                raise LocalCloudError("a local cloud is already running in this process")
+            _ACTIVE.append(self)
         # moto's ASL interpreter logs every caught error (Choice IsPresent misses included)
         # with the whole program tree; the execution history already says what failed.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-
         for key, value in _PROCESS_ENV.items():
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
@@ -102,11 +133,8 @@ class LocalCloud:
         )
         self._mock.start()
         try:
-            patches.install(self)
-        except Exception:
-            self._mock.stop()
-            raise
-        try:
+            services.install(self._core)
+            lend_to_steward(self._core.clock, self._core.hooks)
             path, config_env, parameters = self._first
             self.deploy(template=path, config_env=config_env, parameters=parameters)
         except Exception:
@@ -120,8 +148,8 @@ class LocalCloud:
         try:
             self._stop_running_executions()
         finally:
-            self.dispatcher.shutdown()
-            patches.uninstall()
+            self._core.dispatcher.shutdown()
+            self._core.hooks.remove()
             self._mock.stop()
             self._mock = None
             self._isolation.__exit__(None, None, None)
@@ -130,6 +158,9 @@ class LocalCloud:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+            with _ACTIVE_LOCK:
+                if self in _ACTIVE:
+                    _ACTIVE.remove(self)
 
     def deploy(
         self,
@@ -148,7 +179,7 @@ class LocalCloud:
         stack = new_stack(path, config.stack_name, config.region, overrides)
         self.stacks.append(stack)
         try:
-            Deployer(self, stack).deploy()
+            Deployer(self._core, stack).deploy()
         except Exception:
             self.stacks.remove(stack)
             raise
@@ -157,16 +188,8 @@ class LocalCloud:
     # ------------------------------------------------------------------ lookups
 
     def client(self, service: str, region: str | None = None) -> Any:
-        """A boto3 client bound to the local cloud (the stack's region by default)."""
-        region = region or self._default_region()
-        key = (service, region)
-        if key not in self._clients:
-            self._clients[key] = boto3.client(
-                service,
-                region_name=region,
-                config=Config(retries={"mode": "standard", "max_attempts": 1}),
-            )
-        return self._clients[key]
+        """A boto3 client bound to the local cloud (the first stack's region by default)."""
+        return self._core.clients(service, region)
 
     def _default_region(self) -> str:
         return self.stacks[0].region if self.stacks else "us-east-1"
@@ -191,16 +214,6 @@ class LocalCloud:
         if attribute not in deployed.attrs:
             raise UnknownResourceError(f"{logical_id} has no attribute {attribute}")
         return deployed.attrs[attribute]
-
-    def function_spec(self, name_or_arn: str) -> FunctionSpec | None:
-        arn = name_or_arn.split(":$LATEST")[0]
-        if arn.count(":") >= 7:
-            arn = ":".join(arn.split(":")[:7])  # drop a version or alias qualifier
-        return self._functions.get(arn)
-
-    def register_function(self, spec: FunctionSpec, async_retries: int = 2) -> None:
-        self._functions[spec.arn] = spec
-        self._async_retries[spec.arn] = async_retries
 
     def _typed(self, logical_id: str, region: str | None, *types: str) -> Any:
         deployed = self.stack(region, logical_id).get(logical_id)
@@ -244,48 +257,10 @@ class LocalCloud:
             for event in page["events"]
         ]
 
-    def invoke_async(self, function_arn: str, event: Any, source: str) -> None:
-        """An asynchronous invocation: retried twice on error, like Lambda's event queue."""
-        spec = self.function_spec(function_arn)
-        if spec is None:
-            raise UnknownResourceError(f"{source}: no local function {function_arn}")
-        retries = self._async_retries.get(spec.arn, 2)
-
-        def run() -> None:
-            for attempt in range(retries + 1):
-                payload, failed = self._invoke_through_moto(spec, event)
-                if not failed:
-                    return
-                if attempt < retries:
-                    self.clock.sleep(_ASYNC_RETRY_DELAYS[min(attempt, 1)])
-            error = json.loads(payload)
-            LOG.warning(
-                "%s: %s failed after %d attempts: %s", source, spec.name, retries + 1, error
-            )
-            self.dispatcher.failures.append(
-                AsyncFailure(
-                    f"{spec.name} ({source})",
-                    error.get("errorType", ""),
-                    error.get("errorMessage", ""),
-                    event,
-                )
-            )
-
-        self.dispatcher.submit(run)
-
-    @staticmethod
-    def _invoke_through_moto(spec: FunctionSpec, event: Any) -> tuple[str, bool]:
-        """Invoke as AWS services do, through moto's Lambda (which keeps the logs)."""
-        from moto.awslambda.utils import get_backend
-
-        fn = get_backend(ACCOUNT_ID, spec.region).get_function(spec.arn)
-        payload, failed, _ = fn._invoke_lambda(event=event)
-        return payload, failed
-
     @property
     def async_failures(self) -> list[AsyncFailure]:
         """Asynchronous invocations that failed after Lambda's retries, oldest first."""
-        return list(self.dispatcher.failures)
+        return list(self._core.dispatcher.failures)
 
     def _echo(self, spec: FunctionSpec, logs: str) -> None:
         for line in logs.splitlines():
@@ -333,48 +308,27 @@ class LocalCloud:
         rules = stack.schedules.get(logical_id)
         if not rules:
             raise UnknownResourceError(f"{logical_id} in stack {stack.name} has no schedule")
-        from moto.events.models import events_backends
-
-        bus = events_backends[ACCOUNT_ID][stack.region].describe_event_bus("default")
-        # Schedules fire on the minute: wait on the clock for the next one, as the rule would.
-        self.clock.sleep(60 - self.clock.wall() % 60)
-        minute = datetime.fromtimestamp(round(self.clock.wall() / 60) * 60, UTC)
-        started: list[Any] = []
-        for name in rules:
-            rule = bus.rules[name]
-            if rule.state != "ENABLED":
-                continue
-            event = eventpattern.scheduled_event(
-                rule_arn=rule.arn, account=ACCOUNT_ID, region=stack.region, time=minute
-            )
-            started += patches.deliver_to_targets(rule, event)
-        return started
+        return list(self._core.service("events").fire(stack.region, rules))
 
     # ------------------------------------------------------------------ Step Functions
 
     def start_execution(
         self, logical_id: str, input: Any = None, name: str | None = None, region: str | None = None
     ) -> str:
-        deployed = self._typed(
-            logical_id, region, "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"
-        )
-        return self.start_execution_arn(deployed.ref, {} if input is None else input, name)
-
-    def start_execution_arn(self, arn: str, input: Any, name: str | None = None) -> str:
-        # Without a name AWS makes up a UUID; moto's interpreter would name every one "None".
+        deployed = self._typed(logical_id, region, *_STATE_MACHINE_TYPES)
+        arn, body = deployed.ref, {} if input is None else input
         kwargs: dict[str, Any] = {
             "stateMachineArn": arn,
-            "name": name or str(uuid.uuid4()),
-            "input": input if isinstance(input, str) else json.dumps(input),
+            "input": body if isinstance(body, str) else json.dumps(body),
         }
+        if name:  # without one, Step Functions makes up a UUID
+            kwargs["name"] = name
         response = self.client("stepfunctions", region=arn.split(":")[3]).start_execution(**kwargs)
         return str(response["executionArn"])
 
     def executions(self, logical_id: str, region: str | None = None) -> list[dict[str, Any]]:
         """Every execution of the state machine, oldest first, with its history."""
-        arn = self._typed(
-            logical_id, region, "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"
-        ).ref
+        arn = self._typed(logical_id, region, *_STATE_MACHINE_TYPES).ref
         sfn = self.client("stepfunctions", region=arn.split(":")[3])
         listed: list[dict[str, Any]] = []
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
@@ -432,9 +386,9 @@ class LocalCloud:
         quiet_checks = 0
         while True:
             remaining = deadline - time.monotonic()
-            busy = not self.dispatcher.wait(max(0.0, min(remaining, 1.0)))
+            busy = not self._core.dispatcher.wait(max(0.0, min(remaining, 1.0)))
             running = self._running()
-            if not busy and not running and self.dispatcher.pending == 0:
+            if not busy and not running and self._core.dispatcher.pending == 0:
                 quiet_checks += 1
                 if quiet_checks >= 2:  # twice in a row: nothing was handing work on
                     return
@@ -442,87 +396,10 @@ class LocalCloud:
                 quiet_checks = 0
             if time.monotonic() >= deadline:
                 raise IdleTimeoutError(
-                    f"still busy after {timeout}s: {self.dispatcher.pending} asynchronous "
+                    f"still busy after {timeout}s: {self._core.dispatcher.pending} asynchronous "
                     f"invocation(s), running executions {running}"
                 )
             time.sleep(0.01)
-
-    # ------------------------------------------------------------------ Batch
-
-    def batch_job_behaviour(
-        self,
-        job_definition: str,
-        *,
-        seconds: float = 0.0,
-        outcome: str = "SUCCEEDED",
-        reason: str = "Essential container in task exited",
-    ) -> None:
-        """Jobs of this definition (name, any revision) run `seconds` on the scaled clock, then end
-        as `outcome`. Without a behaviour, a job succeeds the moment it is submitted."""
-        if outcome not in ("SUCCEEDED", "FAILED"):
-            raise ValueError("outcome is SUCCEEDED or FAILED")
-        name = job_definition.rsplit("/", 1)[-1].split(":", 1)[0]
-        self.batch_behaviours[name] = BatchBehaviour(float(seconds), outcome, reason)
-
-    # ------------------------------------------------------------------ Secrets Manager
-
-    def rotate_secret(
-        self, secret_id: str, lambda_arn: str, rules: dict[str, Any], region: str | None = None
-    ) -> None:
-        kwargs: dict[str, Any] = {"SecretId": secret_id, "RotationLambdaARN": lambda_arn}
-        days = rules.get("AutomaticallyAfterDays")
-        if days:
-            kwargs["RotationRules"] = {"AutomaticallyAfterDays": int(days)}
-        self.client("secretsmanager", region=region).rotate_secret(**kwargs)
-
-    def run_rotation(
-        self, lambda_arn: str, secret_arn: str, token: str, steps: Iterable[str]
-    ) -> None:
-        """Secrets Manager's side of a rotation: each step in turn, stopping at a failure."""
-        spec = self.function_spec(lambda_arn)
-        assert spec is not None
-        steps = tuple(steps)
-
-        def run() -> None:
-            for step in steps:
-                event = {
-                    "Step": step,
-                    "SecretId": secret_arn,
-                    "ClientRequestToken": token,
-                    "RotationToken": token,
-                }
-                payload, failed = self._invoke_through_moto(spec, event)
-                if failed:
-                    error = json.loads(payload)
-                    LOG.warning(
-                        "rotation of %s stopped at %s: %s", secret_arn, step, error.get("errorType")
-                    )
-                    self.dispatcher.failures.append(
-                        AsyncFailure(
-                            f"rotation {step} ({spec.name})",
-                            error.get("errorType", ""),
-                            error.get("errorMessage", ""),
-                            event,
-                        )
-                    )
-                    return
-            if "finishSecret" in steps:
-                # A rotation that completed leaves no AWSPENDING label behind.
-                sm = self.client("secretsmanager", region=spec.region)
-                stages = sm.describe_secret(SecretId=secret_arn).get("VersionIdsToStages", {})
-                if "AWSPENDING" in stages.get(token, []):
-                    sm.update_secret_version_stage(
-                        SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=token
-                    )
-
-        self.dispatcher.submit(run)
-
-
-@dataclass(frozen=True)
-class BatchBehaviour:
-    seconds: float
-    outcome: str
-    reason: str
 
 
 def _maybe_json(text: str | None) -> Any:

@@ -37,14 +37,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from localcloud.metering import ApiCall
 
 REPO = Path(__file__).resolve().parent.parent
 STEWARD_TEMPLATE = REPO / "template.yaml"
@@ -385,6 +387,8 @@ def ecs_designs(
     steward_template: Path = STEWARD_TEMPLATE, classic_template: Path = CLASSIC_TEMPLATE
 ) -> list[Design]:
     """Steward's ECS high-resolution metrics in both publish modes, and the classic design."""
+    from localcloud.testing import only
+
     designs = []
     for mode in ("emf", "put-metric-data"):
         designs.append(
@@ -392,13 +396,12 @@ def ecs_designs(
                 key=f"steward-{mode}",
                 label=f"Steward ({mode})",
                 template=steward_template,
-                parameters={
-                    "EnableEcsMetrics": "true",
-                    "EcsMetricsPublishMode": mode,
-                    "EcsMetricsIntervalSeconds": "5",
-                    "EnableCostControls": "false",
-                    "EnableSnapshotManagement": "false",
-                },
+                parameters=only(
+                    steward_template,
+                    "EnableEcsMetrics",
+                    EcsMetricsPublishMode=mode,
+                    EcsMetricsIntervalSeconds="5",
+                ),
                 cluster_parameter="EcsMetricsClusters",
                 state_machine="EcsMetricsStateMachine",
                 sampler="EcsMetricsSampleFunction",
@@ -504,7 +507,7 @@ class Measurement:
 
 @dataclass
 class _SdkCalls:
-    """AWS API calls made inside Lambda invocations, by function, counted at botocore."""
+    """AWS API calls made inside Lambda invocations, by function (`localcloud.metering`)."""
 
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     datapoints: Counter[str] = field(default_factory=Counter)
@@ -514,43 +517,34 @@ class _SdkCalls:
     metrics: set[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    @contextmanager
-    def counting(self) -> Iterator[_SdkCalls]:
-        from botocore.client import BaseClient
+    def __call__(self, function: str | None, call: ApiCall) -> None:
+        if not function:  # only calls made inside Lambda invocations are the design's
+            return
+        operation, params = call.operation, call.params
+        with self.lock:
+            self.calls[(function, f"{call.service}:{operation}")] += 1
+            if operation == "SendMessage":
+                self.sqs_chunks[function] += sqs_chunks(params["MessageBody"])
+            elif operation == "SendMessageBatch":
+                payload = "".join(e["MessageBody"] for e in params["Entries"])
+                self.sqs_chunks[function] += sqs_chunks(payload)
+            elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
+                self.dynamodb_write_units[function] += dynamodb_write_units(params)
+            elif operation == "GetItem":
+                self.dynamodb_read_units[function] += 1
+            if operation == "PutMetricData":
+                data = params.get("MetricData", [])
+                self.datapoints[function] += len(data)
+                for datum in data:
+                    dims = tuple(
+                        sorted((d["Name"], d["Value"]) for d in datum.get("Dimensions", []))
+                    )
+                    self.metrics.add((params["Namespace"], datum["MetricName"], dims))
 
-        original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - botocore's private API
+    def counting(self) -> AbstractContextManager[None]:
+        from localcloud.metering import metered
 
-        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            # The local cloud gives each invocation its own os.environ; outside one it is unset.
-            function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-            if function:
-                service = client.meta.service_model.service_name
-                with self.lock:
-                    self.calls[(function, f"{service}:{operation}")] += 1
-                    if operation == "SendMessage":
-                        self.sqs_chunks[function] += sqs_chunks(params["MessageBody"])
-                    elif operation == "SendMessageBatch":
-                        payload = "".join(e["MessageBody"] for e in params["Entries"])
-                        self.sqs_chunks[function] += sqs_chunks(payload)
-                    elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
-                        self.dynamodb_write_units[function] += dynamodb_write_units(params)
-                    elif operation == "GetItem":
-                        self.dynamodb_read_units[function] += 1
-                    if operation == "PutMetricData":
-                        data = params.get("MetricData", [])
-                        self.datapoints[function] += len(data)
-                        for datum in data:
-                            dims = tuple(
-                                sorted((d["Name"], d["Value"]) for d in datum.get("Dimensions", []))
-                            )
-                            self.metrics.add((params["Namespace"], datum["MetricName"], dims))
-            return original(client, operation, params)
-
-        setattr(BaseClient, "_make_api_call", counted)  # noqa: B010
-        try:
-            yield self
-        finally:
-            setattr(BaseClient, "_make_api_call", original)  # noqa: B010
+        return metered(self)
 
 
 def _emf(message: str) -> tuple[int, set[tuple[str, str, tuple[tuple[str, str], ...]]]]:

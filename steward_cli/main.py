@@ -39,6 +39,7 @@ def _add_stack_options(parser: argparse.ArgumentParser) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from localcloud import LocalCloud
+    from localcloud.testing import only
     from steward_cli.report import Reporter
     from steward_cli.scenarios import all_scenarios
 
@@ -62,7 +63,8 @@ def _demo(args: argparse.Namespace) -> int:
         reporter.title(f"{scenario.title} [{scenario.name}]")
         try:
             with ExitStack() as running:
-                parameters, services = dict(scenario.parameters), None
+                parameters = only(args.template, *scenario.enables, **scenario.parameters)
+                services = None
                 if scenario.services is not None:
                     extra, services = running.enter_context(scenario.services())
                     parameters.update(extra)

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The account moto serves (plain mock_aws and the local cloud); never written as a literal.
+from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
@@ -43,12 +46,12 @@ def lambda_context(name: str = "test-function", timeout_s: int = 60) -> Any:
     """A Lambda context object with a working get_remaining_time_in_millis()."""
     import time
 
-    from localcloud.runtime import LambdaContext
+    from localcloud.services.lambda_ import LambdaContext
 
     return LambdaContext(
         function_name=name,
         function_version="$LATEST",
-        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:{name}",
         memory_limit_in_mb=256,
         aws_request_id="00000000-0000-4000-8000-000000000000",
         log_group_name=f"/aws/lambda/{name}",

@@ -27,6 +27,8 @@ class Scenario:
     title: str
     run: Callable[[Any, Reporter, Any], None]  # (LocalCloud, Reporter, services)
     parameters: dict[str, str] = field(default_factory=dict)
+    # The automations the scenario's stack has (their Enable… parameters); all others are off.
+    enables: tuple[str, ...] = ()
     order: int = 100
     # Loopback servers the scenario needs (a fake OAuth2 provider, say): a context manager
     # yielding (extra template parameters, an object passed to `run` as `services`).

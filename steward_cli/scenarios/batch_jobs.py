@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from localcloud.testing import batch_job_behaviour
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
@@ -46,7 +47,7 @@ def _transitions(execution: dict[str, Any]) -> int:
 def run(cloud: Any, report: Reporter, services: Any) -> None:
     batch_infrastructure(cloud.client("iam"), cloud.client("batch"), list(RUNTIMES))
     for definition, seconds in RUNTIMES.items():
-        cloud.batch_job_behaviour(definition, seconds=seconds)
+        batch_job_behaviour(cloud, definition, seconds=seconds)
     workflow_input = json.loads((EVENTS / "genomics_test_input.json").read_text())
     report.step("the classic test.input.json: shared fields plus one object per tool")
     report.detail(", ".join(k for k in workflow_input if isinstance(workflow_input[k], dict)))
@@ -81,6 +82,6 @@ SCENARIO = Scenario(
     name="batch-jobs",
     title="Batch jobs: a genomics workflow with .sync and with the poller",
     run=run,
-    parameters={"EnableCostControls": "false", "EnableSnapshotManagement": "false"},
+    enables=("EnableBatchJobs",),
     order=50,
 )

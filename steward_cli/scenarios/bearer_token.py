@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from localcloud.fakes.x_provider import FakeXProvider
+from fakes.x_provider import FakeXProvider
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
@@ -105,11 +105,8 @@ SCENARIO = Scenario(
     name="bearer-token",
     title="Bearer-token rotation: two X apps take turns, clients never see a dead token",
     run=run,
-    parameters={
-        "EnableBearerTokenRotation": "true",
-        "BearerAlternatingApps": "true",
-        "EnableCostControls": "false",
-    },
+    enables=("EnableBearerTokenRotation",),
+    parameters={"BearerAlternatingApps": "true"},
     services=fake_x,
     order=20,
 )

@@ -76,11 +76,7 @@ SCENARIO = Scenario(
     name="bucket-sync",
     title="S3 bucket sync: production equals staging, exactly",
     run=run,
-    parameters={
-        "BucketSyncSourceBuckets": STAGING,
-        "BucketSyncDestinationBuckets": PRODUCTION,
-        "EnableCostControls": "false",
-        "EnableSnapshotManagement": "false",
-    },
+    enables=("EnableBucketSync",),
+    parameters={"BucketSyncSourceBuckets": STAGING, "BucketSyncDestinationBuckets": PRODUCTION},
     order=10,
 )

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from localcloud.testing import TopicTap
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
@@ -19,30 +20,11 @@ def _policies(iam: Any) -> list[str]:
     return [p["PolicyName"] for p in attached]
 
 
-def _tap(cloud: Any) -> tuple[Any, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName="ops-mailbox")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    cloud.client("sns").subscribe(
-        TopicArn=cloud.physical_id("AlertTopic"), Protocol="sqs", Endpoint=arn
-    )
-    return sqs, url
-
-
-def _mail(sqs: Any, url: str) -> list[dict[str, Any]]:
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    for message in messages:
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return [json.loads(m["Body"]) for m in messages]
-
-
 def run(cloud: Any, report: Reporter, services: Any) -> None:
     iam = cloud.client("iam")
     iam.create_group(GroupName="beta-developers")
     iam.attach_group_policy(GroupName="beta-developers", PolicyArn=FULL)
-    sqs, mailbox = _tap(cloud)
+    mailbox = TopicTap(cloud, "AlertTopic", name="ops-mailbox")
     report.step("IAM group beta-developers launches what it likes")
     report.detail(f"policies: {_policies(iam)}")
 
@@ -64,7 +46,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     expect(_policies(iam) == ["AmazonEC2ReadOnlyAccess"], f"group still has {_policies(iam)}")
     report.step("beta-developers is now read-only")
     report.detail(f"policies: {_policies(iam)}")
-    [audit] = _mail(sqs, mailbox)
+    [audit] = mailbox.messages()
     report.step(f"audit on AlertTopic: {audit['Subject']}")
     for record in json.loads(audit["Message"])["records"]:
         report.detail(f"{record['target']}: {record['result']}, why: {record['why']}")
@@ -90,6 +72,7 @@ SCENARIO = Scenario(
     name="cost-controls",
     title="Cost controls: a budget alert swaps a group to read-only, and back",
     run=run,
+    enables=("EnableCostControls",),
     parameters={"CostControlGroups": "beta-developers"},
     order=60,
 )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from localcloud.testing import set_snapshot_start_time
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
@@ -24,14 +25,9 @@ def _entry(name: str, **detail: Any) -> dict[str, Any]:
     }
 
 
-def _age(region: str, snapshot_id: str, days: int) -> None:
+def _age(cloud: Any, region: str, snapshot_id: str, days: int) -> None:
     # moto stamps every snapshot "now"; the demo needs a week of history.
-    from moto.ec2.models import ec2_backends
-
-    started = datetime.now(UTC) - timedelta(days=days)
-    ec2_backends["123456789012"][region].snapshots[snapshot_id].start_time = started.strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z"
-    )
+    set_snapshot_start_time(cloud, snapshot_id, datetime.now(UTC) - timedelta(days=days), region)
 
 
 def _managed(ec2: Any, volume_id: str) -> list[str]:
@@ -65,11 +61,11 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     for day in range(1, 10):
         old = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
         ec2.create_tags(Resources=[old], Tags=[{"Key": k, "Value": v} for k, v in managed])
-        _age(PRIMARY, old, day)
+        _age(cloud, PRIMARY, old, day)
     hand_made = ec2.create_snapshot(VolumeId=volume, Description="before the schema migration")[
         "SnapshotId"
     ]
-    _age(PRIMARY, hand_made, 40)
+    _age(cloud, PRIMARY, hand_made, 40)
     report.step(
         f"volume {volume} (orders-db) has 9 nightly snapshots Steward manages, and one made by hand"
     )
@@ -141,6 +137,7 @@ SCENARIO = Scenario(
     name="ebs-snapshots",
     title="EBS snapshots: tag, retain 7, copy to DR, retain in DR",
     run=run,
-    parameters={"SnapshotDrRegion": DR, "EnableCostControls": "false"},
+    enables=("EnableSnapshotManagement",),
+    parameters={"SnapshotDrRegion": DR},
     order=30,
 )

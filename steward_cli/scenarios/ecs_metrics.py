@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from localcloud.testing import metric_series, set_cluster_task_counts
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, ScenarioFailed, expect
 
 CLUSTERS = ("checkout", "search", "batch")
 
 
-def _set_counts(cloud: Any, name: str, running: int, pending: int) -> None:
-    # moto keeps cluster counters but has no scheduler to move them; the demo sets them.
-    from moto.ecs.models import ecs_backends
-
-    cluster = ecs_backends["123456789012"][cloud.stacks[0].region].clusters[name]
-    cluster.running_tasks_count, cluster.pending_tasks_count = running, pending
-
-
 def run(cloud: Any, report: Reporter, services: Any) -> None:
     ecs = cloud.client("ecs")
     for index, name in enumerate(CLUSTERS):
         ecs.create_cluster(clusterName=name)
-        _set_counts(cloud, name, running=10 * (index + 1), pending=index)
+        # moto keeps cluster counters but has no scheduler to move them; the demo sets them.
+        set_cluster_task_counts(cloud, name, running=10 * (index + 1), pending=index)
     report.step(
         f"three clusters: {', '.join(CLUSTERS)}; the schedule fires at the top of the minute"
     )
@@ -49,26 +43,14 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     expect(summary["samples"] == 12, f"{summary['samples']} samples")
     expect(summary["datapoints"] == 12 * 4 * len(CLUSTERS), f"{summary['datapoints']} datapoints")
 
-    now = datetime.fromtimestamp(cloud.clock.wall(), UTC)
-    result = cloud.client("cloudwatch").get_metric_data(
-        MetricDataQueries=[
-            {
-                "Id": "m",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "Steward/ECS",
-                        "MetricName": "RunningTaskCount",
-                        "Dimensions": [{"Name": "ClusterName", "Value": "search"}],
-                    },
-                    "Period": 1,
-                    "Stat": "Maximum",
-                },
-            }
-        ],
-        StartTime=now - timedelta(minutes=5),
-        EndTime=now + timedelta(minutes=5),
-    )["MetricDataResults"][0]
-    stamps = sorted(t.astimezone(UTC).strftime("%H:%M:%S") for t in result["Timestamps"])
+    series = metric_series(
+        cloud,
+        "Steward/ECS",
+        "RunningTaskCount",
+        {"ClusterName": "search"},
+        around=timedelta(minutes=5),
+    )
+    stamps = sorted(t.strftime("%H:%M:%S") for t in series)
     report.step(
         "CloudWatch: Steward/ECS RunningTaskCount, ClusterName=search, 1-second storage resolution"
     )
@@ -88,11 +70,7 @@ SCENARIO = Scenario(
     name="ecs-metrics",
     title="ECS high-resolution metrics: every 5 seconds, a chain of delayed SQS messages",
     run=run,
-    parameters={
-        "EnableEcsMetrics": "true",
-        "EcsMetricsPublishMode": "put-metric-data",
-        "EnableCostControls": "false",
-        "EnableSnapshotManagement": "false",
-    },
+    enables=("EnableEcsMetrics",),
+    parameters={"EcsMetricsPublishMode": "put-metric-data"},
     order=40,
 )

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from localcloud.testing import batch_job_behaviour
 from steward_cli.scenarios.batch_jobs import batch_infrastructure
 from tests.conftest import load_event
 
@@ -16,13 +17,12 @@ TOOLS = {
     "strelka": "strelka-myenv",
     "snpEff": "snpeff-myenv",
 }
-BASE = {"EnableCostControls": "false", "EnableSnapshotManagement": "false"}
 
 
 @pytest.fixture
 def cloud(stack: Any) -> Any:
     def start(**parameters: str) -> LocalCloud:
-        started: LocalCloud = stack(**{**BASE, **parameters})
+        started: LocalCloud = stack("EnableBatchJobs", **parameters)
         batch_infrastructure(started.client("iam"), started.client("batch"), list(TOOLS.values()))
         return started
 
@@ -47,7 +47,7 @@ def job(cloud: LocalCloud, job_id: str) -> dict[str, Any]:
 
 def test_the_poller_waits_for_a_running_job_and_returns_its_status(cloud: Any) -> None:
     local = cloud()
-    local.batch_job_behaviour("isaac-myenv", seconds=600)
+    batch_job_behaviour(local, "isaac-myenv", seconds=600)
     local.start_execution("BatchJobPollerStateMachine", one_job())
     local.wait_idle(timeout=60)
     [execution] = local.executions("BatchJobPollerStateMachine")
@@ -60,7 +60,8 @@ def test_the_poller_waits_for_a_running_job_and_returns_its_status(cloud: Any) -
 
 def test_a_failed_job_fails_the_execution_with_the_jobs_reason(cloud: Any) -> None:
     local = cloud()
-    local.batch_job_behaviour(
+    batch_job_behaviour(
+        local,
         "isaac-myenv",
         seconds=90,
         outcome="FAILED",
@@ -86,7 +87,7 @@ def test_moto_failing_every_job_fails_the_execution(
 
 def test_a_job_running_past_the_timeout_is_terminated_and_the_execution_fails(cloud: Any) -> None:
     local = cloud(BatchPollMaxAttempts="4")
-    local.batch_job_behaviour("isaac-myenv", seconds=6 * 3600)
+    batch_job_behaviour(local, "isaac-myenv", seconds=6 * 3600)
     local.start_execution("BatchJobPollerStateMachine", one_job())
     local.wait_idle(timeout=60)
     [execution] = local.executions("BatchJobPollerStateMachine")
@@ -124,7 +125,7 @@ def test_unknown_queues_definitions_and_bad_descriptions_are_clear_errors(
 def test_both_variants_run_the_classic_input_unchanged(cloud: Any, workflow: str) -> None:
     local = cloud()
     for definition in TOOLS.values():
-        local.batch_job_behaviour(definition, seconds=120)
+        batch_job_behaviour(local, definition, seconds=120)
     local.start_execution(workflow, load_event("batch_jobs/genomics_test_input.json"))
     local.wait_idle(timeout=120)
     [execution] = local.executions(workflow)
@@ -145,7 +146,9 @@ def test_both_variants_run_the_classic_input_unchanged(cloud: Any, workflow: str
 )
 def test_a_failing_tool_fails_the_workflow(cloud: Any, workflow: str) -> None:
     local = cloud()
-    local.batch_job_behaviour("strelka-myenv", seconds=60, outcome="FAILED", reason="out of memory")
+    batch_job_behaviour(
+        local, "strelka-myenv", seconds=60, outcome="FAILED", reason="out of memory"
+    )
     local.start_execution(workflow, load_event("batch_jobs/genomics_test_input.json"))
     local.wait_idle(timeout=120)
     [execution] = local.executions(workflow)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import requests
 
+from fakes.x_provider import FakeXProvider
 from localcloud import LocalCloud
-from localcloud.fakes.x_provider import FakeXProvider
 from steward_common.bearer_token import BearerToken
 from tests.functional.bearer_token.conftest import APP_A, APP_B
 
@@ -26,7 +26,7 @@ def provider() -> Any:
 
 def start(stack: Any, provider: FakeXProvider, alternating: bool) -> LocalCloud:
     cloud: LocalCloud = stack(
-        EnableBearerTokenRotation="true",
+        "EnableBearerTokenRotation",
         BearerAlternatingApps=str(alternating).lower(),
         BearerTokenUrl=provider.token_url,
         BearerInvalidateUrl=provider.invalidate_url,

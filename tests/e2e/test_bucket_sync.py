@@ -12,8 +12,6 @@ from localcloud import LocalCloud
 
 SRC, DST = "staging-site", "production-site"
 BASE = {
-    "EnableCostControls": "false",
-    "EnableSnapshotManagement": "false",
     "BucketSyncSourceBuckets": f"{SRC},other-src",
     "BucketSyncDestinationBuckets": f"{DST},{SRC}",
 }
@@ -31,7 +29,7 @@ ODD_KEYS = [
 
 
 def start(stack: Any, **parameters: str) -> LocalCloud:
-    cloud: LocalCloud = stack(**{**BASE, **parameters})
+    cloud: LocalCloud = stack("EnableBucketSync", **{**BASE, **parameters})
     for bucket in (SRC, DST):
         cloud.client("s3").create_bucket(Bucket=bucket)
     return cloud

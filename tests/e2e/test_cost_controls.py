@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from localcloud.testing import TopicTap
 from tests.conftest import load_event
-from tests.e2e.conftest import TopicTap
 
 FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
@@ -29,7 +29,10 @@ TRUST = json.dumps(
 
 def start(stack: Any, **parameters: str) -> tuple[LocalCloud, TopicTap]:
     cloud: LocalCloud = stack(
-        CostControlGroups="beta-devs", CostControlRoles="beta-ci", **parameters
+        "EnableCostControls",
+        CostControlGroups="beta-devs",
+        CostControlRoles="beta-ci",
+        **parameters,
     )
     iam = cloud.client("iam")
     iam.create_group(GroupName="beta-devs")
@@ -151,13 +154,13 @@ def test_the_budget_notifies_the_budget_topic(stack: Any) -> None:
     budgets = cloud.client("budgets")
     name = "steward-cost-control"
     notifications = budgets.describe_notifications_for_budget(
-        AccountId="123456789012", BudgetName=name
+        AccountId=cloud.account_id, BudgetName=name
     )
     thresholds = sorted(
         (n["NotificationType"], n["Threshold"]) for n in notifications["Notifications"]
     )
     assert thresholds == [("ACTUAL", 100.0), ("FORECASTED", 80.0)]
-    budget = budgets.describe_budget(AccountId="123456789012", BudgetName=name)["Budget"]
+    budget = budgets.describe_budget(AccountId=cloud.account_id, BudgetName=name)["Budget"]
     assert (budget["BudgetLimit"]["Amount"], budget["TimeUnit"]) in {
         ("100", "MONTHLY"),
         ("100.0", "MONTHLY"),
@@ -183,7 +186,7 @@ def test_cost_controls_can_be_left_out(stack: Any, enabled: str) -> None:
 def test_the_restore_schedule_follows_the_budget_period(
     stack: Any, parameters: dict[str, str], expression: str | None, state: str
 ) -> None:
-    cloud = stack(**parameters)
+    cloud = stack("EnableCostControls", **parameters)
     rule = cloud.client("events").describe_rule(
         Name=cloud.physical_id("CostControlStateMachineRestore")
     )

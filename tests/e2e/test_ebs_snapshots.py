@@ -7,15 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from moto.ec2.models import ec2_backends
 
 from localcloud import LocalCloud
+from localcloud.testing import TopicTap, set_snapshot_start_time
 from steward_common import ebs
 from tests.conftest import TEMPLATE, load_event
-from tests.e2e.conftest import TopicTap
 
 PRIMARY, DR = "us-east-1", "us-west-2"
-ACCOUNT = "123456789012"
 
 
 @pytest.fixture
@@ -24,7 +22,7 @@ def clouds(stack: Any) -> Any:
 
     def start(**parameters: str) -> LocalCloud:
         cloud: LocalCloud = stack(
-            **{"SnapshotDrRegion": DR, "EnableCostControls": "false", **parameters}
+            "EnableSnapshotManagement", **{"SnapshotDrRegion": DR, **parameters}
         )
         cloud.deploy(template=TEMPLATE, config_env="dr", parameters=parameters)
         return cloud
@@ -64,9 +62,7 @@ def snapshot(
         )
     )
     started = datetime.now(UTC) - timedelta(days=age_days)
-    ec2_backends[ACCOUNT][region].snapshots[snap_id].start_time = started.strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z"
-    )
+    set_snapshot_start_time(cloud, snap_id, started, region=region)
     if tags:
         ec2.create_tags(Resources=[snap_id], Tags=ebs.as_tag_list(tags))
     return snap_id
@@ -238,7 +234,7 @@ def test_a_snapshot_used_by_an_ami_is_skipped_and_listed(clouds: Any) -> None:
     [mapping] = ec2.describe_images(ImageIds=[image])["Images"][0]["BlockDeviceMappings"]
     in_use = mapping["Ebs"]["SnapshotId"]  # the AMI's snapshot, made into an old managed one
     ec2.create_tags(Resources=[in_use], Tags=ebs.as_tag_list(managed(vol)))
-    ec2_backends[ACCOUNT][PRIMARY].snapshots[in_use].start_time = "2020-01-01T00:00:00.000Z"
+    set_snapshot_start_time(cloud, in_use, datetime(2020, 1, 1, tzinfo=UTC), region=PRIMARY)
     new = snapshot(cloud, vol)
     cloud.put_events([created(new, vol)])
     cloud.wait_idle(timeout=60)

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-from moto.ecs.models import ecs_backends
-
 from localcloud import LocalCloud
+from localcloud.testing import ApiCall, TopicTap, before_call, metric_series
 from steward_common.ecs_metrics import CLUSTER_METRICS
-from tests.e2e.conftest import TopicTap
-
-BASE = {
-    "EnableEcsMetrics": "true",
-    "EnableCostControls": "false",
-    "EnableSnapshotManagement": "false",
-}
 
 
 def start(stack: Any, **parameters: str) -> LocalCloud:
-    cloud: LocalCloud = stack(**{**BASE, **parameters})
+    cloud: LocalCloud = stack("EnableEcsMetrics", **parameters)
     return cloud
 
 
@@ -52,27 +43,7 @@ def series(
     cloud: LocalCloud, metric: str, cluster: str, stat: str = "Maximum"
 ) -> dict[datetime, float]:
     """The metric's 1-second datapoints around now (the local cloud's clock), by timestamp."""
-    now = datetime.fromtimestamp(cloud.clock.wall(), UTC)
-    result = cloud.client("cloudwatch").get_metric_data(
-        MetricDataQueries=[
-            {
-                "Id": "m",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "Steward/ECS",
-                        "MetricName": metric,
-                        "Dimensions": [{"Name": "ClusterName", "Value": cluster}],
-                    },
-                    "Period": 1,
-                    "Stat": stat,
-                },
-            }
-        ],
-        StartTime=now - timedelta(minutes=10),
-        EndTime=now + timedelta(minutes=10),
-    )
-    [data] = result["MetricDataResults"]
-    return {t.astimezone(UTC): v for t, v in zip(data["Timestamps"], data["Values"], strict=True)}
+    return metric_series(cloud, "Steward/ECS", metric, {"ClusterName": cluster}, stat=stat)
 
 
 def test_put_metric_data_mode_lands_12_datapoints_per_metric_on_the_5_second_grid(
@@ -164,25 +135,22 @@ def test_150_clusters_in_one_sample_all_publish(stack: Any) -> None:
 
 
 def test_a_cluster_deleted_mid_minute_is_reported_once_and_the_others_still_publish(
-    stack: Any, monkeypatch: pytest.MonkeyPatch
+    stack: Any,
 ) -> None:
     cloud = start(stack, EcsMetricsPublishMode="put-metric-data")
     alerts = TopicTap(cloud, "AlertTopic")
     ecs = cloud.client("ecs")
     for name in ("web", "doomed"):
         ecs.create_cluster(clusterName=name)
-    backend = ecs_backends["123456789012"]["us-east-1"]
-    describe = backend.describe_clusters
-    samples = []
+    samples: list[ApiCall] = []
 
-    def delete_before_the_sixth_sample(*args: Any, **kwargs: Any) -> Any:
+    def delete_before_the_sixth_sample(call: ApiCall) -> None:
         if len(samples) == 5:  # between the samples at 20 s and at 25 s
-            backend.delete_cluster("doomed")
-        samples.append(kwargs)
-        return describe(*args, **kwargs)
+            ecs.delete_cluster(cluster="doomed")
+        samples.append(call)
 
-    monkeypatch.setattr(backend, "describe_clusters", delete_before_the_sixth_sample)
-    execution = run_one_minute(cloud)
+    with before_call("ecs", "DescribeClusters", delete_before_the_sixth_sample):
+        execution = run_one_minute(cloud)
     assert execution["output"]["missing"] == ["doomed"]
     [alert] = alerts.messages()
     assert json.loads(alert["Message"])["clusters"] == ["doomed"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localcloud import LocalCloud
+from localcloud import LocalCloud, testing
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,13 +38,4 @@ def drain(
     cloud: LocalCloud, logical_id: str = "RecordQueue", region: str | None = None
 ) -> list[Any]:
     """Every message on the record queue, parsed, in no particular order."""
-    sqs = cloud.client("sqs", region=region)
-    url = cloud.physical_id(logical_id, region=region)
-    bodies: list[Any] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return bodies
-        for message in messages:
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return testing.drain(cloud, cloud.physical_id(logical_id, region=region), region=region)

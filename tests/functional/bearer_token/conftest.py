@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from localcloud.fakes.x_provider import FakeXProvider
+from fakes.x_provider import FakeXProvider
 
 APP_A = {
     "consumer_key": "ck-a",

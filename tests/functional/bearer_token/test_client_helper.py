@@ -7,7 +7,7 @@ import json
 import boto3
 import requests
 
-from localcloud.fakes.x_provider import FakeXProvider
+from fakes.x_provider import FakeXProvider
 from steward_common.bearer_token import BearerToken
 
 from .conftest import APP_A

@@ -11,7 +11,7 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
-from localcloud.fakes.x_provider import FakeXProvider, RequestRecord
+from fakes.x_provider import FakeXProvider, RequestRecord
 
 pytestmark = pytest.mark.functional
 

@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from localcloud.fakes.x_provider import FakeXProvider
+from fakes.x_provider import FakeXProvider
+from localcloud import testing
 from steward_common.errors import InvalidInputError, TransientError
 from tests.conftest import lambda_context, load_event, load_handler
 
@@ -21,22 +22,10 @@ STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 def begin_rotation(secret_arn: str) -> str:
     """What RotateSecret does before calling the function: a version staged AWSPENDING."""
     token = str(uuid.uuid4())
+    testing.begin_rotation(secret_arn, token)
     sm = boto3.client("secretsmanager")
-    backend_secret = _moto_secret(secret_arn)
-    backend_secret.rotation_enabled = backend_secret.rotation_requested = True
-    backend_secret.versions[token] = {
-        "version_id": token,
-        "version_stages": ["AWSPENDING"],
-        "createdate": 0,
-    }
     assert token in sm.describe_secret(SecretId=secret_arn)["VersionIdsToStages"]
     return token
-
-
-def _moto_secret(arn: str) -> Any:
-    from moto.secretsmanager.models import secretsmanager_backends
-
-    return secretsmanager_backends["123456789012"]["us-east-1"].secrets[arn]
 
 
 def step(name: str, arn: str, token: str) -> dict[str, str]:
@@ -180,7 +169,7 @@ def test_bad_events_are_clear_typed_errors(
 
 def test_rotation_not_enabled_is_refused(single: dict[str, str]) -> None:
     token = begin_rotation(single["bearer"])
-    _moto_secret(single["bearer"]).rotation_enabled = False
+    testing.set_rotation_enabled(single["bearer"], False)
     with pytest.raises(InvalidInputError, match="not enabled for rotation"):
         step("createSecret", single["bearer"], token)
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from steward_common.errors import InvalidInputError
-from tests.conftest import lambda_context, load_event, load_handler
+from tests.conftest import ACCOUNT_ID, lambda_context, load_event, load_handler
 
 PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 
@@ -20,7 +20,7 @@ def machine(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
     arn: str = sfn.create_state_machine(
         name="cost-control",
         definition=PASS_MACHINE,
-        roleArn="arn:aws:iam::123456789012:role/sfn",
+        roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/sfn",
     )["stateMachineArn"]
     monkeypatch.setenv("COST_CONTROL_STATE_MACHINE_ARN", arn)
     monkeypatch.setenv("BUDGET_NAME", "steward-cost-control")

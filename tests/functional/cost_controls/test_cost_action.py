@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from steward_common.errors import ConfigurationError, InvalidInputError
-from tests.conftest import lambda_context, load_event, load_handler
+from tests.conftest import ACCOUNT_ID, lambda_context, load_event, load_handler
 
 FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
@@ -103,7 +103,7 @@ def test_a_missing_target_fails_before_any_target_changes(
 def test_a_missing_policy_fails_before_any_change(
     iam: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("RESTRICTED_POLICY_ARN", "arn:aws:iam::123456789012:policy/does-not-exist")
+    monkeypatch.setenv("RESTRICTED_POLICY_ARN", f"arn:aws:iam::{ACCOUNT_ID}:policy/does-not-exist")
     with pytest.raises(InvalidInputError, match="does-not-exist does not exist"):
         run(load_event("cost_controls/action_restrict.json"))
     assert attached(iam)["group"] == [FULL]

@@ -10,7 +10,7 @@ import pytest
 
 from steward_common import ebs
 from steward_common.errors import InvalidInputError
-from tests.conftest import lambda_context, load_event, load_handler
+from tests.conftest import ACCOUNT_ID, lambda_context, load_event, load_handler
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_notify_publishes_one_readable_message(ec2: Any, monkeypatch: pytest.Mon
     ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     monkeypatch.setenv("ALERT_TOPIC_ARN", topic)
-    execution = "arn:aws:states:us-east-1:123456789012:execution:primary:abc"
+    execution = f"arn:aws:states:us-east-1:{ACCOUNT_ID}:execution:primary:abc"
     cause = json.dumps({"errorType": "SnapshotLimitExceeded", "errorMessage": "slow down"})
     invoke(
         "snapshot_notify",

@@ -1,4 +1,4 @@
-"""EventBridge semantics of localcloud.eventpattern: patterns, envelopes, target input."""
+"""EventBridge semantics of localcloud.services.events: patterns, envelopes, target input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.eventpattern import (
+from localcloud.services.events import (
     InvalidEventPattern,
     InvalidTargetInput,
     build_envelope,

@@ -22,10 +22,11 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TextIO
+
+from localcloud.core.functions import FunctionSpec
 
 _CURRENT_ENV: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "localcloud_env", default=None
@@ -169,22 +170,6 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, self.deadline_ms - int(time.time() * 1000))
-
-
-@dataclass
-class FunctionSpec:
-    """What the runtime needs to run one deployed function."""
-
-    name: str
-    arn: str
-    region: str
-    code_dir: Path
-    handler: str
-    runtime: str
-    timeout: int
-    memory: int
-    environment: dict[str, str]
-    layer_dirs: list[Path] = field(default_factory=list)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Reading a SAM template and samconfig.toml: parameters, conditions and intrinsics.
+"""Parameters, conditions and intrinsic functions, with CloudFormation's semantics.
 
 Only the CloudFormation features SAM templates really use are implemented, but each one
 with CloudFormation's semantics, so that what stands up locally is what would deploy.
@@ -9,127 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shlex
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from localcloud.errors import TemplateError
 
-ACCOUNT_ID = "123456789012"  # moto's default account
 NO_VALUE = object()  # AWS::NoValue: the property disappears
-
-_SHORT_TAGS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: f"Fn::{name}"
-        for name in (
-            "Sub",
-            "GetAtt",
-            "Join",
-            "Select",
-            "Split",
-            "If",
-            "Equals",
-            "Not",
-            "And",
-            "Or",
-            "FindInMap",
-            "Base64",
-            "GetAZs",
-            "ImportValue",
-            "Cidr",
-            "ToJsonString",
-            "Length",
-        )
-    },
-}
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that understands CloudFormation's short-form tags (!Ref, !Sub, ...)."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    key = _SHORT_TAGS.get(tag_suffix)
-    if key is None:
-        raise TemplateError(f"unknown YAML tag !{tag_suffix} at {node.start_mark}")
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if key == "Fn::GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {key: value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_tag)
-
-
-def load_yaml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
-    except FileNotFoundError as exc:
-        raise TemplateError(f"template not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        raise TemplateError(f"{path} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or "Resources" not in data:
-        raise TemplateError(f"{path} has no Resources section")
-    return data
-
-
-# --------------------------------------------------------------------------- samconfig.toml
-
-
-@dataclass(frozen=True)
-class SamConfig:
-    stack_name: str
-    region: str
-    parameter_overrides: dict[str, str]
-
-
-def _parse_overrides(raw: Any) -> dict[str, str]:
-    if raw is None:
-        return {}
-    items = raw if isinstance(raw, list) else shlex.split(str(raw))
-    overrides: dict[str, str] = {}
-    for item in items:
-        key, sep, value = str(item).partition("=")
-        if not sep:
-            raise TemplateError(f"samconfig parameter_overrides entry {item!r} is not Key=Value")
-        overrides[key] = value
-    return overrides
-
-
-def read_samconfig(template_path: Path, config_env: str | None) -> SamConfig:
-    """The stack name, region and parameter overrides `sam deploy --config-env` would use."""
-    path = template_path.parent / "samconfig.toml"
-    if config_env is None or not path.exists():
-        if config_env not in (None, "default"):
-            raise TemplateError(f"config_env {config_env!r} given but {path} does not exist")
-        return SamConfig("steward", "us-east-1", {})
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    if config_env not in data:
-        envs = sorted(k for k, v in data.items() if isinstance(v, dict))
-        raise TemplateError(f"samconfig.toml has no environment {config_env!r}; it has {envs}")
-    env = data[config_env]
-    merged: dict[str, Any] = {}
-    for section in ("global", "deploy"):  # deploy's settings win, as in the SAM CLI
-        merged.update(env.get(section, {}).get("parameters", {}))
-    return SamConfig(
-        stack_name=str(merged.get("stack_name", "steward")),
-        region=str(merged.get("region", "us-east-1")),
-        parameter_overrides=_parse_overrides(merged.get("parameter_overrides")),
-    )
 
 
 # --------------------------------------------------------------------------- parameters
@@ -188,6 +74,7 @@ class Resolver:
 
     parameters: dict[str, Any]
     region: str
+    account_id: str
     stack_name: str
     lookup_ref: Callable[[str], Any]
     lookup_att: Callable[[str, str], Any]
@@ -199,10 +86,10 @@ class Resolver:
     def pseudo(self, name: str) -> Any:
         table = {
             "AWS::Region": self.region,
-            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::AccountId": self.account_id,
             "AWS::StackName": self.stack_name,
             "AWS::StackId": (
-                f"arn:aws:cloudformation:{self.region}:{ACCOUNT_ID}:stack/{self.stack_name}/local"
+                f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local"
             ),
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",

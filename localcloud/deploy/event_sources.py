@@ -1,0 +1,78 @@
+"""SAM's `Events` on a function or state machine, made into the resources SAM generates:
+a rule for Schedule/EventBridgeRule, a subscription for SNS, a mapping for SQS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localcloud.deploy import events, sns
+from localcloud.deploy.context import DeployContext
+from localcloud.deploy.stack import Deployed
+from localcloud.errors import TemplateError
+
+_RULE_KINDS = ("Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent")
+
+
+def _rule(
+    ctx: DeployContext, owner: str, generated_id: str, target_arn: str, props: dict[str, Any]
+) -> None:
+    target: dict[str, Any] = {
+        "Id": str((props.get("Target") or {}).get("Id") or f"{owner}Target"),
+        "Arn": target_arn,
+    }
+    for key in ("Input", "InputPath", "InputTransformer"):
+        if key in props:
+            target[key] = props[key]
+    schedule = props.get("Schedule") or props.get("ScheduleExpression")
+    enabled = props.get("Enabled", True)
+    state = str(props.get("State") or ("ENABLED" if enabled in (True, "true") else "DISABLED"))
+    name = str(props.get("Name") or ctx.physical_name(generated_id))
+    ctx.stack.resources[generated_id] = events.put_rule(
+        ctx,
+        generated_id,
+        name,
+        props.get("Pattern"),
+        schedule,
+        state,
+        props.get("EventBusName"),
+        [target],
+    )
+    if schedule is not None:
+        ctx.stack.schedules.setdefault(owner, []).append(name)
+        ctx.stack.schedules.setdefault(generated_id, []).append(name)
+
+
+def _sqs(ctx: DeployContext, generated_id: str, target_arn: str, props: dict[str, Any]) -> None:
+    spec: dict[str, Any] = {
+        "EventSourceArn": props["Queue"],
+        "FunctionName": target_arn,
+        "BatchSize": int(props.get("BatchSize", 10)),
+        "Enabled": props.get("Enabled", True) in (True, "true"),
+    }
+    for key in ("FunctionResponseTypes", "MaximumBatchingWindowInSeconds"):
+        if key in props:
+            spec[key] = props[key]
+    mapping = ctx.client("lambda").create_event_source_mapping(**spec)
+    ctx.stack.resources[generated_id] = Deployed(
+        generated_id, "AWS::Lambda::EventSourceMapping", mapping["UUID"], {}
+    )
+
+
+def add(
+    ctx: DeployContext, owner: str, deployed: Deployed, event_name: str, event: dict[str, Any]
+) -> None:
+    kind = event.get("Type")
+    props = ctx.resolver.resolve(event.get("Properties") or {})
+    target_arn = deployed.attrs["Arn"]
+    generated_id = f"{owner}{event_name}"
+    if kind in _RULE_KINDS:
+        _rule(ctx, owner, generated_id, target_arn, props)
+    elif kind == "SNS":
+        arn = sns.subscribe(ctx, props["Topic"], "lambda", target_arn, props)
+        ctx.stack.resources[generated_id] = Deployed(
+            generated_id, "AWS::SNS::Subscription", arn, {"Arn": arn}
+        )
+    elif kind == "SQS":
+        _sqs(ctx, generated_id, target_arn, props)
+    else:
+        raise TemplateError(f"{owner}: event source {event_name} of Type {kind} is not supported")

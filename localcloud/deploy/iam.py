@@ -1,0 +1,81 @@
+"""IAM: roles, groups, users and managed policies (inline AWS::IAM::Policy is recorded only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from localcloud.deploy.context import DeployContext, noop
+from localcloud.deploy.stack import Deployed
+
+
+def role(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    iam = ctx.client("iam")
+    name = str(props.get("RoleName") or ctx.physical_name(logical_id))
+    created = iam.create_role(
+        RoleName=name,
+        Path=str(props.get("Path", "/")),
+        AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]),
+    )["Role"]
+    for arn in props.get("ManagedPolicyArns") or []:
+        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    for policy in props.get("Policies") or []:
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName=policy["PolicyName"],
+            PolicyDocument=json.dumps(policy["PolicyDocument"]),
+        )
+    return Deployed(
+        logical_id, body["Type"], name, {"Arn": created["Arn"], "RoleId": created["RoleId"]}
+    )
+
+
+def group(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    iam = ctx.client("iam")
+    name = str(props.get("GroupName") or ctx.physical_name(logical_id, 128))
+    created = iam.create_group(GroupName=name, Path=str(props.get("Path", "/")))["Group"]
+    for arn in props.get("ManagedPolicyArns") or []:
+        iam.attach_group_policy(GroupName=name, PolicyArn=arn)
+    return Deployed(logical_id, body["Type"], name, {"Arn": created["Arn"]})
+
+
+def user(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    iam = ctx.client("iam")
+    name = str(props.get("UserName") or ctx.physical_name(logical_id))
+    created = iam.create_user(UserName=name, Path=str(props.get("Path", "/")))["User"]
+    for arn in props.get("ManagedPolicyArns") or []:
+        iam.attach_user_policy(UserName=name, PolicyArn=arn)
+    for name_of_group in props.get("Groups") or []:
+        iam.add_user_to_group(GroupName=name_of_group, UserName=name)
+    return Deployed(logical_id, body["Type"], name, {"Arn": created["Arn"]})
+
+
+def managed_policy(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    iam = ctx.client("iam")
+    name = str(props.get("ManagedPolicyName") or ctx.physical_name(logical_id, 128))
+    arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(props["PolicyDocument"]))[
+        "Policy"
+    ]["Arn"]
+    for kind, targets in (("group", "Groups"), ("role", "Roles"), ("user", "Users")):
+        for target in props.get(targets) or []:
+            getattr(iam, f"attach_{kind}_policy")(
+                **{f"{kind.capitalize()}Name": target, "PolicyArn": arn}
+            )
+    return Deployed(logical_id, body["Type"], arn, {"PolicyArn": arn})
+
+
+PROVISIONERS = {
+    "AWS::IAM::Role": role,
+    "AWS::IAM::Group": group,
+    "AWS::IAM::User": user,
+    "AWS::IAM::ManagedPolicy": managed_policy,
+    "AWS::IAM::Policy": noop,
+}

@@ -1,0 +1,87 @@
+"""Step Functions: state machines from Definition, DefinitionUri or DefinitionString."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from localcloud.deploy.context import DeployContext
+from localcloud.deploy.stack import Deployed
+from localcloud.errors import TemplateError
+from localcloud.template import substitute_definition
+
+
+def _definition(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> str:
+    if "Definition" in props:
+        text = json.dumps(props["Definition"])
+    elif "DefinitionUri" in props:
+        path = ctx.base_dir / str(props["DefinitionUri"])
+        if not path.exists():
+            raise TemplateError(f"{logical_id}: DefinitionUri {path} does not exist")
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in (".yaml", ".yml"):
+            text = json.dumps(yaml.safe_load(text))
+    else:
+        raise TemplateError(f"{logical_id}: a state machine needs Definition or DefinitionUri")
+    text = substitute_definition(text, props.get("DefinitionSubstitutions") or {}, logical_id)
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f"{logical_id}: definition is not valid JSON: {exc}") from exc
+    return text
+
+
+def _create(
+    ctx: DeployContext,
+    logical_id: str,
+    name: str,
+    definition: str,
+    role: str,
+    kind: str,
+    body_type: str,
+) -> Deployed:
+    created = ctx.client("stepfunctions").create_state_machine(
+        name=name, definition=definition, roleArn=role, type=kind
+    )
+    arn = created["stateMachineArn"]
+    return Deployed(logical_id, body_type, arn, {"Arn": arn, "Name": name})
+
+
+def serverless_state_machine(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    return _create(
+        ctx,
+        logical_id,
+        str(props.get("Name") or ctx.physical_name(logical_id, 80)),
+        _definition(ctx, logical_id, props),
+        ctx.role(logical_id, "states.amazonaws.com", props),
+        str(props.get("Type", "STANDARD")),
+        body["Type"],
+    )
+
+
+def state_machine(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    definition = props.get("DefinitionString") or json.dumps(props.get("Definition"))
+    definition = substitute_definition(
+        definition, props.get("DefinitionSubstitutions") or {}, logical_id
+    )
+    return _create(
+        ctx,
+        logical_id,
+        str(props.get("StateMachineName") or ctx.physical_name(logical_id, 80)),
+        definition,
+        str(props["RoleArn"]),
+        str(props.get("StateMachineType", "STANDARD")),
+        body["Type"],
+    )
+
+
+PROVISIONERS = {
+    "AWS::Serverless::StateMachine": serverless_state_machine,
+    "AWS::StepFunctions::StateMachine": state_machine,
+}

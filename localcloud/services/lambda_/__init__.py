@@ -1,0 +1,26 @@
+"""AWS Lambda: the in-process runtime, invocations (synchronous and Event), and SQS pollers."""
+
+from __future__ import annotations
+
+from localcloud.core import Core
+from localcloud.services.lambda_ import invoke, sqs_poller
+from localcloud.services.lambda_.invoke import invoke_async, invoke_sync
+from localcloud.services.lambda_.runtime import InvocationResult, LambdaContext, Runtime, isolation
+
+__all__ = [
+    "InvocationResult",
+    "LambdaContext",
+    "Runtime",
+    "install",
+    "invoke_async",
+    "invoke_sync",
+    "isolation",
+]
+
+
+def install(core: Core) -> None:
+    runtime = Runtime()
+    runtime.on_log = core.on_log
+    core.services["lambda"] = runtime
+    invoke.install(core, runtime)
+    sqs_poller.install(core)

@@ -1,0 +1,110 @@
+"""AWS Step Functions on moto's ASL interpreter, corrected where it differs from AWS.
+
+- Wait states, Retry intervals and `.sync` polls run on the local cloud's scaled clock.
+- Executions of one account run side by side; an execution started without a name gets a
+  UUID, as on AWS.
+- A Parallel branch failing with a States.* error fails the Parallel state with that error.
+- Service integrations take and return Step Functions' PascalCase (`integrations`).
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from localcloud.core import Core, ScaledTime
+from localcloud.services.stepfunctions import integrations
+
+__all__ = ["install"]
+
+# .sync integrations poll the service in a loop: on the scaled clock, every 5 s nominal.
+SYNC_POLL_SECONDS = 5.0
+
+
+def _install_clock(core: Core) -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    clock = core.clock
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        clock.wait(env.program_state_event, wait_seconds)
+
+    scaled = ScaledTime(clock)
+    core.hooks.replace(WaitFunction, "_wait_interval", _wait_interval)
+    core.hooks.replace(retrier_decl, "time", scaled)
+    core.hooks.replace(state_task_service_callback, "time", scaled)
+    core.hooks.replace(
+        state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", SYNC_POLL_SECONDS
+    )
+
+
+def _install_branch_error_names(core: Core) -> None:
+    """A Parallel branch that fails with a States.* error (States.TaskFailed from a .sync task)
+    fails the Parallel state with that error, as on AWS; moto's interpreter crashed instead,
+    refusing to rebuild the States.* name as a custom one."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+
+    def __init__(self: Any, error_name: str | None) -> None:
+        ErrorName.__init__(self, error_name=error_name)
+
+    core.hooks.replace(CustomErrorName, "__init__", __init__)
+
+
+def _install_execution_names(core: Core) -> None:
+    """StartExecution without a name gets a UUID, as on AWS (moto's interpreter used "None",
+    so a second unnamed execution, such as a nested one, collided with the first)."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = core.hooks.original(StepFunctionsParserBackend, "start_execution")
+
+    def start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: str | None = None,
+        execution_input: Any = None,
+        trace_header: Any = None,
+    ) -> Any:
+        return original(
+            self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header
+        )
+
+    core.hooks.replace(StepFunctionsParserBackend, "start_execution", start_execution)
+
+
+def _install_state_machine_snapshot(core: Core) -> None:
+    """Let executions of one account run side by side.
+
+    moto's parser snapshots the state machine with deepcopy at StartExecution; the copy
+    reaches the backend and through it every running execution's locks, so a second
+    execution could not start while one was running. The snapshot needs the definition
+    and settings only: the backend and the execution list are shared, not copied.
+    """
+    from moto.stepfunctions.models import StateMachine
+
+    def __deepcopy__(self: Any, memo: dict[int, Any]) -> Any:
+        clone = StateMachine.__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in vars(self).items():
+            shared = key in ("backend", "executions")
+            setattr(clone, key, value if shared else copy.deepcopy(value, memo))
+        return clone
+
+    core.hooks.add(StateMachine, "__deepcopy__", __deepcopy__)
+
+
+def install(core: Core) -> None:
+    _install_clock(core)
+    _install_state_machine_snapshot(core)
+    _install_execution_names(core)
+    _install_branch_error_names(core)
+    integrations.install(core)

@@ -1,0 +1,73 @@
+"""Reading a CloudFormation/SAM template: YAML with the short-form tags (!Ref, !Sub, ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from localcloud.errors import TemplateError
+
+_SHORT_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: f"Fn::{name}"
+        for name in (
+            "Sub",
+            "GetAtt",
+            "Join",
+            "Select",
+            "Split",
+            "If",
+            "Equals",
+            "Not",
+            "And",
+            "Or",
+            "FindInMap",
+            "Base64",
+            "GetAZs",
+            "ImportValue",
+            "Cidr",
+            "ToJsonString",
+            "Length",
+        )
+    },
+}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader that understands CloudFormation's short-form tags (!Ref, !Sub, ...)."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    key = _SHORT_TAGS.get(tag_suffix)
+    if key is None:
+        raise TemplateError(f"unknown YAML tag !{tag_suffix} at {node.start_mark}")
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if key == "Fn::GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {key: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    except FileNotFoundError as exc:
+        raise TemplateError(f"template not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or "Resources" not in data:
+        raise TemplateError(f"{path} has no Resources section")
+    return data

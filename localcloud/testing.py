@@ -1,0 +1,198 @@
+"""What tests, the demo and benchmarks set up and read on the local cloud, as a supported API.
+
+Nothing outside `localcloud` reaches into moto: what cannot be done through an AWS API (a job
+that runs six hours, a snapshot taken last week, a cluster's task counts) is done here, and
+what every test would otherwise write again (a mailbox on a topic, a stack with only one
+automation, a metric's data points) is written once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from localcloud.core.calls import ApiCall, observe
+from localcloud.services import ec2, ecs, s3, secretsmanager
+from localcloud.template import load_yaml
+
+if TYPE_CHECKING:
+    from localcloud.cloud import LocalCloud
+
+__all__ = [
+    "ApiCall",
+    "TopicTap",
+    "batch_job_behaviour",
+    "before_call",
+    "begin_rotation",
+    "bucket_digest",
+    "drain",
+    "metric_series",
+    "only",
+    "set_cluster_task_counts",
+    "set_rotation_enabled",
+    "set_snapshot_start_time",
+]
+
+# ------------------------------------------------------------------------------ stacks
+
+ENABLE_PREFIX = "Enable"
+
+
+def only(template: str | Path, *enabled: str, **parameters: str) -> dict[str, str]:
+    """Parameters for a stack with only these automations: every `Enable…` parameter of the
+    template "false" but the ones named ("EnableBucketSync"), which are "true"; then
+    `parameters` on top."""
+    declared = load_yaml(Path(template)).get("Parameters") or {}
+    switches = [name for name in declared if name.startswith(ENABLE_PREFIX)]
+    unknown = sorted(set(enabled) - set(switches))
+    if unknown:
+        raise KeyError(f"{unknown} are not Enable… parameters of {template}; it has {switches}")
+    return {**{name: str(name in enabled).lower() for name in switches}, **parameters}
+
+
+# ------------------------------------------------------------------------------ Batch
+
+
+def batch_job_behaviour(
+    cloud: LocalCloud,
+    job_definition: str,
+    *,
+    seconds: float = 0.0,
+    outcome: str = "SUCCEEDED",
+    reason: str = "Essential container in task exited",
+) -> None:
+    """Jobs of this definition (name, any revision) run `seconds` on the scaled clock, then end
+    as `outcome`. Without a behaviour, a job succeeds the moment it is submitted."""
+    cloud.core.service("batch").set_behaviour(job_definition, seconds, outcome, reason)
+
+
+# ------------------------------------------------------------------------------ EC2, ECS, S3
+
+
+def set_snapshot_start_time(
+    cloud: LocalCloud, snapshot_id: str, started: datetime, region: str | None = None
+) -> None:
+    """Make a snapshot look as if it had started at `started` (moto stamps "now")."""
+    ec2.set_snapshot_start_time(cloud.core, region or cloud.stack().region, snapshot_id, started)
+
+
+def set_cluster_task_counts(
+    cloud: LocalCloud, cluster: str, *, running: int, pending: int, region: str | None = None
+) -> None:
+    """Set a cluster's running and pending task counts (moto has no scheduler to move them)."""
+    ecs.set_cluster_task_counts(
+        cloud.core, region or cloud.stack().region, cluster, running, pending
+    )
+
+
+def bucket_digest(bucket: str, account_id: str | None = None) -> dict[str, str]:
+    """key -> MD5 of every current object's body, read from the store without a request."""
+    if account_id is None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+
+        account_id = DEFAULT_ACCOUNT_ID
+    return s3.object_digests(account_id, bucket)
+
+
+# ------------------------------------------------------------------------------ Secrets Manager
+
+begin_rotation = secretsmanager.begin_rotation
+set_rotation_enabled = secretsmanager.set_rotation_enabled
+
+
+# ------------------------------------------------------------------------------ calls
+
+
+@contextmanager
+def before_call(service: str, operation: str, callback: Callable[[ApiCall], Any]) -> Iterator[None]:
+    """Run `callback` before every `service` `operation` call in the block (from any client,
+    a function's included): to change the world between two calls, as a real one would."""
+
+    def observer(call: ApiCall) -> None:
+        if call.service == service and call.operation == operation:
+            callback(call)
+
+    stop = observe(observer)
+    try:
+        yield
+    finally:
+        stop()
+
+
+# ------------------------------------------------------------------------------ SNS and SQS
+
+
+def drain(cloud: LocalCloud, queue_url: str, region: str | None = None) -> list[Any]:
+    """Receive and delete every visible message of a queue; their bodies, JSON parsed."""
+    sqs = cloud.client("sqs", region=region)
+    bodies: list[Any] = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+class TopicTap:
+    """An SQS queue subscribed to a topic, as an operator's mailbox would be."""
+
+    def __init__(self, cloud: LocalCloud, topic_logical_id: str, name: str | None = None) -> None:
+        self.cloud = cloud
+        sqs = cloud.client("sqs")
+        self.url = sqs.create_queue(QueueName=name or f"tap-{topic_logical_id}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        cloud.client("sns").subscribe(
+            TopicArn=cloud.physical_id(topic_logical_id), Protocol="sqs", Endpoint=arn
+        )
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every notification received since the last call (Subject, Message, attributes)."""
+        return drain(self.cloud, self.url)
+
+
+# ------------------------------------------------------------------------------ CloudWatch
+
+
+def metric_series(
+    cloud: LocalCloud,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, str],
+    *,
+    stat: str = "Maximum",
+    period: int = 1,
+    around: timedelta = timedelta(minutes=10),
+) -> dict[datetime, float]:
+    """A metric's data points within `around` of now on the local cloud's clock, by UTC
+    timestamp."""
+    now = datetime.fromtimestamp(cloud.clock.wall(), UTC)
+    query = {
+        "Id": "m",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": namespace,
+                "MetricName": metric,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+            },
+            "Period": period,
+            "Stat": stat,
+        },
+    }
+    series: dict[datetime, float] = {}
+    for page in (
+        cloud.client("cloudwatch")
+        .get_paginator("get_metric_data")
+        .paginate(MetricDataQueries=[query], StartTime=now - around, EndTime=now + around)
+    ):
+        for result in page["MetricDataResults"]:
+            for moment, value in zip(result["Timestamps"], result["Values"], strict=True):
+                series[moment.astimezone(UTC)] = value
+    return series
