@@ -1,6 +1,6 @@
 # Steward — the one entry point for developers and CI.
 #
-#   make check   bootstrap, then lint typecheck cfn-lint validate asl build test  (CI: .ci/run)
+#   make check   bootstrap, then lint typecheck cfn-lint validate asl build test, timed  (CI: .ci/run)
 #   make demo    bootstrap, then `steward demo`
 #
 # Every tool runs from .venv (Python, pinned by requirements/constraints.txt) or node_modules
@@ -45,6 +45,10 @@ export PATH := $(ROOT)/$(BIN):$(PATH)
 TEMPLATE        ?= template.yaml
 SAM_BUILD_FLAGS ?= --parallel
 PYTEST_ARGS     ?=
+# pytest-xdist: one worker per core. Each worker runs its tests one after another, and the local
+# cloud runs one at a time in a process, so no test shares moto with another at once.
+PYTEST_WORKERS  ?= auto
+CHECK_STEPS     := lint typecheck cfn-lint validate asl build test
 
 .PHONY: help bootstrap lint format typecheck cfn-lint validate asl build test check demo bench \
         clean distclean lock
@@ -109,9 +113,17 @@ build: $(PY_STAMP)
 	$(BIN)/sam build --template-file $(TEMPLATE) --build-dir .aws-sam/build $(SAM_BUILD_FLAGS)
 
 test: $(PY_STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-check: bootstrap lint typecheck cfn-lint validate asl build test
+# Every step in turn, stopping at the first that fails, then how long each took.
+check: bootstrap
+	@times=""; \
+	for step in $(CHECK_STEPS); do \
+	  echo "== make $$step"; started=$$(date +%s); \
+	  $(MAKE) $$step || { echo "== make $$step failed"; exit 1; }; \
+	  times="$$times$$step $$(( $$(date +%s) - started ))\n"; \
+	done; \
+	echo "== make check passed; seconds per step:"; printf "$$times" | awk '{ printf "   %-10s %5d s\n", $$1, $$2; t += $$2 } END { printf "   %-10s %5d s\n", "total", t }'
 
 demo: bootstrap
 	$(BIN)/steward demo
@@ -142,6 +154,10 @@ lock:
 	    echo "$$req==$$version"; \
 	  done; } > layers/steward_common/requirements.txt
 	rm -rf $(LOCK_VENV)
+	@# The local cloud hooks into moto's internals and refuses any moto but the pinned one:
+	@# install the new pins and run its own tests now, in the same change.
+	$(MAKE) bootstrap
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/localcloud tests/unit/localcloud
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache *.egg-info $(LOCK_VENV)

@@ -149,8 +149,8 @@ class LocalCloud:
             self._stop_running_executions()
         finally:
             self._core.dispatcher.shutdown()
+            self._mock.stop()  # resets moto's backends, still with the hooks (IAM's is cheaper)
             self._core.hooks.remove()
-            self._mock.stop()
             self._mock = None
             self._isolation.__exit__(None, None, None)
             for key, value in self._saved_env.items():

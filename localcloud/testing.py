@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud.core import Hooks
 from localcloud.core.calls import ApiCall, observe
-from localcloud.services import ec2, ecs, s3, secretsmanager
+from localcloud.services import ec2, ecs, iam, s3, secretsmanager
 from localcloud.template import load_yaml
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "begin_rotation",
     "bucket_digest",
     "drain",
+    "managed_policies_loaded_once",
     "metric_series",
     "only",
     "set_cluster_task_counts",
@@ -102,6 +104,21 @@ def bucket_digest(bucket: str, account_id: str | None = None) -> dict[str, str]:
 
 begin_rotation = secretsmanager.begin_rotation
 set_rotation_enabled = secretsmanager.set_rotation_enabled
+
+
+# ------------------------------------------------------------------------------ IAM
+
+
+@contextmanager
+def managed_policies_loaded_once() -> Iterator[None]:
+    """For plain `mock_aws` tests: AWS managed policies in the `aws` partition only, parsed
+    once per process, as the local cloud has them (moto loads them into six partitions)."""
+    hooks = Hooks()
+    iam.install_hooks(hooks)
+    try:
+        yield
+    finally:
+        hooks.remove()
 
 
 # ------------------------------------------------------------------------------ calls

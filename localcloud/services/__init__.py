@@ -11,6 +11,7 @@ from localcloud.core import Core
 from localcloud.services import (
     batch,
     events,
+    iam,
     lambda_,
     secretsmanager,
     sns,
@@ -18,7 +19,7 @@ from localcloud.services import (
     stepfunctions,
 )
 
-INSTALLED = (lambda_, sns, sqs, events, secretsmanager, stepfunctions, batch)
+INSTALLED = (iam, lambda_, sns, sqs, events, secretsmanager, stepfunctions, batch)
 
 
 def install(core: Core) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,11 @@ _SHORT_TAGS = {
 }
 
 
-class _CfnLoader(yaml.SafeLoader):
+# libyaml parses a template like Steward's ten times faster; the constructors are the same.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that understands CloudFormation's short-form tags (!Ref, !Sub, ...)."""
 
 
@@ -61,6 +67,16 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
+    """The template as data: a fresh copy each call (callers change what they are given)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise TemplateError(f"template not found: {path}") from exc
+    return copy.deepcopy(_load(path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _load(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as fh:
             data = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from localcloud.testing import managed_policies_loaded_once
 from steward_common import aws
 
 
@@ -27,6 +28,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     aws.clear_clients()
-    with mock_aws():
+    with managed_policies_loaded_once(), mock_aws():
         yield
     aws.clear_clients()

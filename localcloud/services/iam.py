@@ -1,0 +1,44 @@
+"""AWS IAM as moto emulates it, with AWS's managed policies loaded once, where they are used.
+
+moto makes one IAM backend per partition (aws, aws-cn, aws-us-gov, …) as soon as any request
+looks up its access key, and each loads all ~1,300 AWS managed policies from JSON, again at
+every reset: seconds of every local cloud's start and stop. The local cloud's stacks live in
+the `aws` partition, so only that backend gets the managed policies, parsed once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from localcloud.core import Core, Hooks
+
+PARTITION = "aws"
+
+
+@functools.cache
+def _policy_documents() -> dict[str, Any]:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return dict(json.loads(aws_managed_policies_data))
+
+
+def install(core: Core) -> None:
+    install_hooks(core.hooks)
+
+
+def install_hooks(hooks: Hooks) -> None:
+    from moto.iam.models import AWSManagedPolicy, IAMBackend, load_iam_aws_managed_policies
+
+    hooks.original(IAMBackend, "_init_aws_policies")
+
+    def _init_aws_policies(self: Any) -> list[Any]:
+        if not load_iam_aws_managed_policies() or self.region_name != PARTITION:
+            return []
+        return [
+            AWSManagedPolicy.from_data(name, self.account_id, self.region_name, document)
+            for name, document in _policy_documents().items()
+        ]
+
+    hooks.replace(IAMBackend, "_init_aws_policies", _init_aws_policies)
