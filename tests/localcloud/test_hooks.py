@@ -31,5 +31,7 @@ def test_start_up_refuses_a_moto_version_other_than_the_pinned_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(hooks.metadata, "version", lambda name: "5.1.0")
-    with pytest.raises(MotoChangedError, match=r"moto 5\.1\.0 is installed but constraints\.txt pins"):
+    with pytest.raises(
+        MotoChangedError, match=r"moto 5\.1\.0 is installed but constraints\.txt pins"
+    ):
         LocalCloud(template=TEMPLATES / "basic.yaml").start()
