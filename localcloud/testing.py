@@ -21,7 +21,7 @@ from localcloud.services import ec2, ecs, iam, s3, secretsmanager
 from localcloud.template import load_yaml
 
 if TYPE_CHECKING:
-    from localcloud.cloud import LocalCloud
+    from localcloud import LocalCloud
 
 __all__ = [
     "ApiCall",

@@ -32,28 +32,33 @@ def role(
     )
 
 
+def _principal(
+    ctx: DeployContext, kind: str, logical_id: str, props: dict[str, Any], limit: int
+) -> tuple[str, str]:
+    """Create a group or user with its path and managed policies: (name, ARN)."""
+    iam, noun = ctx.client("iam"), kind.capitalize()
+    name = str(props.get(f"{noun}Name") or ctx.physical_name(logical_id, limit))
+    path = str(props.get("Path", "/"))
+    created = getattr(iam, f"create_{kind}")(**{f"{noun}Name": name, "Path": path})[noun]
+    for arn in props.get("ManagedPolicyArns") or []:
+        getattr(iam, f"attach_{kind}_policy")(**{f"{noun}Name": name, "PolicyArn": arn})
+    return name, str(created["Arn"])
+
+
 def group(
     ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
 ) -> Deployed:
-    iam = ctx.client("iam")
-    name = str(props.get("GroupName") or ctx.physical_name(logical_id, 128))
-    created = iam.create_group(GroupName=name, Path=str(props.get("Path", "/")))["Group"]
-    for arn in props.get("ManagedPolicyArns") or []:
-        iam.attach_group_policy(GroupName=name, PolicyArn=arn)
-    return Deployed(logical_id, body["Type"], name, {"Arn": created["Arn"]})
+    name, arn = _principal(ctx, "group", logical_id, props, 128)
+    return Deployed(logical_id, body["Type"], name, {"Arn": arn})
 
 
 def user(
     ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
 ) -> Deployed:
-    iam = ctx.client("iam")
-    name = str(props.get("UserName") or ctx.physical_name(logical_id))
-    created = iam.create_user(UserName=name, Path=str(props.get("Path", "/")))["User"]
-    for arn in props.get("ManagedPolicyArns") or []:
-        iam.attach_user_policy(UserName=name, PolicyArn=arn)
-    for name_of_group in props.get("Groups") or []:
-        iam.add_user_to_group(GroupName=name_of_group, UserName=name)
-    return Deployed(logical_id, body["Type"], name, {"Arn": created["Arn"]})
+    name, arn = _principal(ctx, "user", logical_id, props, 64)
+    for group_name in props.get("Groups") or []:
+        ctx.client("iam").add_user_to_group(GroupName=group_name, UserName=name)
+    return Deployed(logical_id, body["Type"], name, {"Arn": arn})
 
 
 def managed_policy(
