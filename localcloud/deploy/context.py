@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from localcloud.core import Core
+from localcloud.deploy.sam_roles import generated_roles
 from localcloud.deploy.stack import Deployed, Stack
 from localcloud.template import Resolver
 
@@ -19,6 +19,7 @@ class DeployContext:
     stack: Stack
     resolver: Resolver
     base_dir: Path
+    _sam_roles: dict[str, Any] | None = field(default=None, init=False)
 
     def client(self, service: str) -> Any:
         return self.core.clients(service, region=self.stack.region)
@@ -29,27 +30,13 @@ class DeployContext:
     def physical_name(self, logical_id: str, limit: int = 64) -> str:
         return f"{self.stack.name}-{logical_id}"[:limit]
 
-    def role(self, logical_id: str, service: str, props: dict[str, Any]) -> str:
-        """The function's or state machine's Role, or the one SAM generates for it."""
-        if props.get("Role"):
-            return str(props["Role"])
-        name = self.physical_name(f"{logical_id}Role")
-        iam = self.client("iam")
-        try:
-            return str(iam.get_role(RoleName=name)["Role"]["Arn"])
-        except iam.exceptions.NoSuchEntityException:
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": service},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-            created = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
-            return str(created["Role"]["Arn"])
+    def sam_roles(self) -> dict[str, Any]:
+        """The roles SAM generates for this template (see `sam_roles`)."""
+        if self._sam_roles is None:
+            self._sam_roles = generated_roles(
+                self.stack.template_path, self.stack.region, self.core.account_id, self.stack.name
+            )
+        return self._sam_roles
 
 
 Provisioner = Callable[[DeployContext, str, dict[str, Any], dict[str, Any]], Deployed]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.deploy import events, sns
+from localcloud.deploy import events, iam, sns
 from localcloud.deploy.context import DeployContext
 from localcloud.deploy.stack import Deployed
 from localcloud.errors import TemplateError
@@ -20,6 +20,9 @@ def _rule(
         "Id": str((props.get("Target") or {}).get("Id") or f"{owner}Target"),
         "Arn": target_arn,
     }
+    role_arn = iam.sam_role(ctx, f"{generated_id}Role")  # a rule's role to start a machine
+    if role_arn:
+        target["RoleArn"] = role_arn
     for key in ("Input", "InputPath", "InputTransformer"):
         if key in props:
             target[key] = props[key]

@@ -7,6 +7,7 @@ from typing import Any
 
 from localcloud.deploy.context import DeployContext, noop
 from localcloud.deploy.stack import Deployed
+from localcloud.errors import TemplateError
 
 
 def role(
@@ -43,6 +44,27 @@ def _principal(
     for arn in props.get("ManagedPolicyArns") or []:
         getattr(iam, f"attach_{kind}_policy")(**{f"{noun}Name": name, "PolicyArn": arn})
     return name, str(created["Arn"])
+
+
+def sam_role(ctx: DeployContext, role_id: str) -> str | None:
+    """Create the role SAM generates under this logical id (`<Function>Role`, …), with the
+    statements SAM would give it; its ARN, or None where SAM generates none."""
+    body = ctx.sam_roles().get(role_id)
+    if body is None:
+        return None
+    deployed = role(ctx, role_id, ctx.resolver.resolve(body.get("Properties") or {}), body)
+    ctx.stack.resources[role_id] = deployed
+    return str(deployed.attrs["Arn"])
+
+
+def execution_role(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> str:
+    """A function's or state machine's Role, or the one SAM generates for it."""
+    if props.get("Role"):
+        return str(props["Role"])
+    arn = sam_role(ctx, f"{logical_id}Role")
+    if arn is None:
+        raise TemplateError(f"{logical_id}: it has no Role, and SAM generates none for it")
+    return arn
 
 
 def group(

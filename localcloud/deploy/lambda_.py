@@ -7,6 +7,7 @@ import zipfile
 from typing import Any
 
 from localcloud.core import FunctionSpec
+from localcloud.deploy import iam
 from localcloud.deploy.context import DeployContext, noop, string
 from localcloud.deploy.stack import Deployed
 from localcloud.errors import TemplateError
@@ -52,7 +53,7 @@ def function(
     created = ctx.client("lambda").create_function(
         FunctionName=name,
         Runtime=runtime,
-        Role=ctx.role(logical_id, "lambda.amazonaws.com", props),
+        Role=iam.execution_role(ctx, logical_id, props),
         Handler=str(props["Handler"]),
         Code={"ZipFile": buffer.getvalue()},
         Timeout=timeout,

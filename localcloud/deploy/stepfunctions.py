@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from localcloud.deploy import iam
 from localcloud.deploy.context import DeployContext
 from localcloud.deploy.stack import Deployed
 from localcloud.errors import TemplateError
@@ -57,7 +58,7 @@ def serverless_state_machine(
         logical_id,
         str(props.get("Name") or ctx.physical_name(logical_id, 80)),
         _definition(ctx, logical_id, props),
-        ctx.role(logical_id, "states.amazonaws.com", props),
+        iam.execution_role(ctx, logical_id, props),
         str(props.get("Type", "STANDARD")),
         body["Type"],
     )

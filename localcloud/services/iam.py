@@ -1,6 +1,10 @@
-"""AWS IAM as moto emulates it, with AWS's managed policies loaded once, where they are used.
+"""AWS IAM as moto emulates it, corrected where Steward relies on IAM's own behaviour.
 
-moto makes one IAM backend per partition (aws, aws-cn, aws-us-gov, …) as soon as any request
+- Policy language versions: IAM takes a policy document with `"Version": "2012-10-17"`, with
+  the earlier `"2008-10-17"`, or with no Version at all (which is the earlier one), as the IAM
+  User Guide's "IAM JSON policy elements: Version" says; moto refused all but 2012-10-17, so
+  the policies SAM generates from policy templates (which carry no Version) failed to deploy.
+- AWS managed policies, loaded once, where they are used: moto makes one IAM backend per partition (aws, aws-cn, aws-us-gov, …) as soon as any request
 looks up its access key, and each loads all ~1,300 AWS managed policies from JSON, again at
 every reset: seconds of every local cloud's start and stop. The local cloud's stacks live in
 the `aws` partition, so only that backend gets the managed policies, parsed once per process.
@@ -15,6 +19,7 @@ from typing import Any
 from localcloud.core import Core, Hooks
 
 PARTITION = "aws"
+POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 
 
 @functools.cache
@@ -30,6 +35,7 @@ def install(core: Core) -> None:
 
 def install_hooks(hooks: Hooks) -> None:
     from moto.iam.models import AWSManagedPolicy, IAMBackend, load_iam_aws_managed_policies
+    from moto.iam.policy_validation import IAMPolicyDocumentValidator
 
     hooks.original(IAMBackend, "_init_aws_policies")
 
@@ -42,3 +48,10 @@ def install_hooks(hooks: Hooks) -> None:
         ]
 
     hooks.replace(IAMBackend, "_init_aws_policies", _init_aws_policies)
+
+    hooks.original(IAMPolicyDocumentValidator, "_validate_version")
+
+    def _validate_version(self: Any) -> None:
+        assert self._policy_json.get("Version", "2008-10-17") in POLICY_VERSIONS
+
+    hooks.replace(IAMPolicyDocumentValidator, "_validate_version", _validate_version)

@@ -144,7 +144,7 @@ class Resolver:
             "Condition": lambda a: self.condition(a),
             "Fn::GetAtt": self._get_att,
             "Fn::Sub": self._sub,
-            "Fn::Join": lambda a: str(a[0]).join(str(v) for v in self.resolve(a[1])),
+            "Fn::Join": self._join,
             "Fn::Select": lambda a: self.resolve(a[1])[int(self.resolve(a[0]))],
             "Fn::Split": lambda a: str(self.resolve(a[1])).split(a[0]),
             "Fn::If": self._if,
@@ -164,6 +164,16 @@ class Resolver:
         if not isinstance(value, bool):
             raise TemplateError(f"condition expression {node!r} is not a boolean")
         return value
+
+    def _join(self, arg: list[Any]) -> str:
+        delimiter, values = arg
+        if not isinstance(delimiter, str):
+            # "For the Fn::Join delimiter, you can't use any functions. You must specify a
+            # string value." (CloudFormation template reference, Fn::Join)
+            raise TemplateError(
+                f"Fn::Join: the delimiter must be a literal string, not {delimiter!r}"
+            )
+        return delimiter.join(str(v) for v in self.resolve(values))
 
     def _if(self, arg: list[Any]) -> Any:
         name, when_true, when_false = arg
