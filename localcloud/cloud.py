@@ -34,6 +34,8 @@ from localcloud.errors import (
     MalformedEventError,
     UnknownResourceError,
 )
+from localcloud.services.iam import enforcement
+from localcloud.services.iam.enforcement import Authorizer, Mode
 from localcloud.services.lambda_ import isolation
 from localcloud.template import read_samconfig
 
@@ -72,7 +74,13 @@ class LocalCloud:
         parameters: dict[str, Any] | None = None,
         time_scale: float = 0.0,
         echo_logs: bool = False,
+        iam: Mode = "enforce",
     ) -> None:
+        """`iam`: "enforce" evaluates every call against its caller's IAM policies and denies
+        as AWS does; "warn" logs what it would deny and lets it through; "off" allows all."""
+        if iam not in ("enforce", "warn", "off"):
+            raise ValueError(f"iam is enforce, warn or off, not {iam!r}")
+        self._iam_mode: Mode = iam
         self._first = (Path(template).resolve(), config_env, dict(parameters or {}))
         self.stacks: list[Stack] = []
         self._core = Core(
@@ -94,6 +102,11 @@ class LocalCloud:
     def account_id(self) -> str:
         """The account every stack is deployed in."""
         return self._core.account_id
+
+    @property
+    def iam(self) -> Authorizer:
+        """IAM evaluation: `denials` so far, `mode`, and `unexercised(roles)`."""
+        return self._core.service("iam")  # type: ignore[no-any-return]
 
     @property
     def core(self) -> Core:
@@ -134,6 +147,7 @@ class LocalCloud:
         self._mock.start()
         try:
             services.install(self._core)
+            enforcement.install(self._core, self._iam_mode)
             lend_to_steward(self._core.clock, self._core.hooks)
             path, config_env, parameters = self._first
             self.deploy(template=path, config_env=config_env, parameters=parameters)
@@ -149,6 +163,8 @@ class LocalCloud:
             self._stop_running_executions()
         finally:
             self._core.dispatcher.shutdown()
+            while self._core.on_stop:
+                self._core.on_stop.pop()()
             self._mock.stop()  # resets moto's backends, still with the hooks (IAM's is cheaper)
             self._core.hooks.remove()
             self._mock = None

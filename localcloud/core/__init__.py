@@ -50,6 +50,8 @@ class Core:
     # What one service does that others react to without an API call, as inside AWS (a
     # message became visible on a queue: Lambda's pollers receive it).
     listeners: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
+    # What to undo when the local cloud stops (beyond the hooks), last first.
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
 
     def service(self, name: str) -> Any:
         return self.services[name]

@@ -22,6 +22,7 @@ class FunctionSpec:
     environment: dict[str, str]
     layer_dirs: list[Path] = field(default_factory=list)
     async_retries: int = 2  # EventInvokeConfig.MaximumRetryAttempts
+    role_arn: str = ""  # the execution role, whose credentials the function runs with
 
 
 def unqualified(name_or_arn: str) -> str:

@@ -50,10 +50,11 @@ def function(
     with zipfile.ZipFile(buffer, "w") as archive:  # moto stores code; the runtime reads the folder
         for source in sorted(code_dir.glob("*.py")):
             archive.write(source, source.name)
+    role_arn = iam.execution_role(ctx, logical_id, props)
     created = ctx.client("lambda").create_function(
         FunctionName=name,
         Runtime=runtime,
-        Role=iam.execution_role(ctx, logical_id, props),
+        Role=role_arn,
         Handler=str(props["Handler"]),
         Code={"ZipFile": buffer.getvalue()},
         Timeout=timeout,
@@ -75,6 +76,7 @@ def function(
         environment=env,
         layer_dirs=layer_dirs,
         async_retries=int(retries),
+        role_arn=role_arn,
     )
     ctx.stack.functions[logical_id] = spec
     ctx.core.functions.register(spec)

@@ -20,7 +20,9 @@ RETRY_CONFIG = Config(
 
 
 @lru_cache(maxsize=64)
-def _cached(service: str, region: str | None, endpoint: str | None) -> Any:
+def _cached(service: str, region: str | None, endpoint: str | None, identity: str | None) -> Any:
+    # `identity` (the access key id) is part of the key: a client signs with the credentials
+    # it was made with, so one identity's client never serves another's calls.
     # `service` is any service name, which the typed overloads cannot express.
     return boto3.session.Session().client(  # type: ignore[call-overload]
         service, region_name=region, config=RETRY_CONFIG, endpoint_url=endpoint
@@ -30,7 +32,9 @@ def _cached(service: str, region: str | None, endpoint: str | None) -> Any:
 def client(service: str, region: str | None = None) -> Any:
     """A boto3 client for `service` in `region` (the function's own region by default)."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return _cached(service, region, os.environ.get("AWS_ENDPOINT_URL"))
+    return _cached(
+        service, region, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ACCESS_KEY_ID")
+    )
 
 
 def clear_clients() -> None:

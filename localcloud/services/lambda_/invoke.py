@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
-from localcloud.core import Core
+from localcloud.core import Core, FunctionSpec
 from localcloud.services.lambda_.runtime import Runtime
 
 LOG = logging.getLogger("localcloud")
@@ -34,8 +35,31 @@ def describe_source(event: Any) -> str:
     return "asynchronous invocation"
 
 
+class Credentials:
+    """What Lambda does for each function: assume its execution role (STS, through the API)
+    and hand the temporary credentials to the invocation."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._by_function: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, spec: FunctionSpec) -> dict[str, str] | None:
+        if not spec.role_arn:
+            return None
+        with self._lock:
+            if spec.arn not in self._by_function:
+                sts = self.core.clients("sts", spec.region)
+                self._by_function[spec.arn] = sts.assume_role(
+                    RoleArn=spec.role_arn, RoleSessionName=spec.name[:64]
+                )["Credentials"]
+            return self._by_function[spec.arn]
+
+
 def install(core: Core, runtime: Runtime) -> None:
     from moto.awslambda.models import LambdaFunction
+
+    credentials = Credentials(core)
 
     original_invoke_lambda = core.hooks.original(LambdaFunction, "_invoke_lambda")
     original_invoke = core.hooks.original(LambdaFunction, "invoke")
@@ -46,7 +70,7 @@ def install(core: Core, runtime: Runtime) -> None:
             return original_invoke_lambda(self, event)  # type: ignore[no-any-return]
         if isinstance(event, (str, bytes)):
             event = json.loads(event) if event else {}
-        result = runtime.invoke(spec, event)
+        result = runtime.invoke(spec, event, credentials.of(spec))
         self.logs_backend.ensure_log_group(self.logs_group_name)
         self.save_logs(result.logs)
         return result.as_lambda_payload(), result.failed, result.logs

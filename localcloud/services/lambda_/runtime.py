@@ -129,13 +129,42 @@ def ensure_stdout_view() -> None:
 _install_depth = 0
 
 
+_SAVED_DEFAULT_SESSION: list[Any] = []
+_SESSIONS: dict[tuple[str | None, str | None], Any] = {}
+
+
+def _install_default_session_view() -> None:
+    """`boto3.client()` inside an invocation uses a session of that invocation's credentials.
+
+    In a Lambda process boto3's default session holds the function's own role credentials; in
+    one process shared by every function it would hold whichever credentials came first, so
+    each invocation's identity gets its default session, made under its environment."""
+    import boto3
+
+    original = boto3._get_default_session
+    _SAVED_DEFAULT_SESSION[:] = [original]
+
+    def _get_default_session() -> Any:
+        if _CURRENT_ENV.get() is None:
+            return original()
+        key = (os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_DEFAULT_REGION"))
+        with _install_lock:
+            if key not in _SESSIONS:
+                _SESSIONS[key] = boto3.session.Session()
+            return _SESSIONS[key]
+
+    boto3._get_default_session = _get_default_session
+
+
 @contextmanager
 def isolation() -> Iterator[None]:
-    """Install the per-invocation views of os.environ and sys.stdout (re-entrant)."""
+    """Install the per-invocation views of os.environ, sys.stdout and boto3's default session
+    (re-entrant)."""
     global _install_depth
     with _install_lock:
         if _install_depth == 0:
             _install_warning_view()
+            _install_default_session_view()
             saved_environ = os.environ
             # Replacing (not clearing) os.environ is the point: the view delegates to it.
             os.environ = InvocationEnviron(saved_environ)  # type: ignore[assignment]  # noqa: B003
@@ -149,6 +178,10 @@ def isolation() -> Iterator[None]:
             if _install_depth == 0:
                 os.environ = os.environ.base  # type: ignore[attr-defined]  # noqa: B003
                 warnings.showwarning = _SAVED_SHOWWARNING[0]
+                import boto3
+
+                boto3._get_default_session = _SAVED_DEFAULT_SESSION[0]
+                _SESSIONS.clear()
                 if isinstance(sys.stdout, InvocationStdout):
                     sys.stdout = sys.stdout.base
 
@@ -200,7 +233,9 @@ class Runtime:
         self._load_lock = threading.Lock()
         self.on_log: Callable[[FunctionSpec, str], None] | None = None
 
-    def _environment(self, spec: FunctionSpec, request_id: str) -> dict[str, str]:
+    def _environment(
+        self, spec: FunctionSpec, request_id: str, credentials: dict[str, str] | None = None
+    ) -> dict[str, str]:
         base = os.environ.base if isinstance(os.environ, InvocationEnviron) else os.environ
         env = dict(base)
         stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')}"
@@ -220,6 +255,14 @@ class Runtime:
                 "POWERTOOLS_TRACE_DISABLED": "true",
             }
         )
+        if credentials:  # the execution role's, as Lambda sets them for every invocation
+            env.update(
+                {
+                    "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+                    "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+                    "AWS_SESSION_TOKEN": credentials["SessionToken"],
+                }
+            )
         env.update(self._extra_env)
         env.update(spec.environment)
         return env
@@ -257,9 +300,11 @@ class Runtime:
             self._handlers[key] = handler
             return handler
 
-    def invoke(self, spec: FunctionSpec, event: Any) -> InvocationResult:
+    def invoke(
+        self, spec: FunctionSpec, event: Any, credentials: dict[str, str] | None = None
+    ) -> InvocationResult:
         request_id = str(uuid.uuid4())
-        env = self._environment(spec, request_id)
+        env = self._environment(spec, request_id, credentials)
         log = io.StringIO()
         context = LambdaContext(
             function_name=spec.name,

@@ -1,0 +1,290 @@
+"""Every call evaluated against its caller's IAM policies, as AWS evaluates it.
+
+The caller is who its credentials say: the local cloud's own `testing` credentials (tests, a
+user's aws CLI) are an administrator and are not evaluated; a function's calls carry the
+temporary credentials Lambda got for its role (STS AssumeRole); an IAM user's access key is
+that user. Each call becomes the actions, resources and context IAM evaluates
+(`permissions`), decided by `evaluation` over the principal's inline and managed policies
+(and a user's groups' policies). A denied call gets the error the service returns; every
+denial is logged with who, what, on which resource and why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from localcloud.core import Core
+from localcloud.core.calls import ApiCall, Refusal, authorize_with, observe
+from localcloud.errors import LocalCloudError
+from localcloud.services.iam import permissions
+from localcloud.services.iam.conditions import ConditionError
+from localcloud.services.iam.evaluation import Decision, Request, Statement, evaluate, statements
+
+LOG = logging.getLogger("localcloud.iam")
+Mode = Literal["enforce", "warn", "off"]
+
+# The local cloud's own credentials, and those moto's mock puts in the environment while it
+# runs (what a test's boto3 clients sign with): the account's administrator.
+ADMIN_KEYS = frozenset({"testing", "FOOBARKEY"})
+# moto's Step Functions interpreter calls services with this key; the machine's own role is
+# not yet what it calls with (see the README), so its calls are not evaluated.
+INTERPRETER_KEYS = frozenset({"ak"})
+# Condition keys the local cloud supplies (a prefix ends with "/"): others are an error.
+KNOWN_KEYS = frozenset(
+    {
+        "aws:ResourceTag/",
+        "aws:RequestTag/",
+        "aws:TagKeys",
+        "aws:PrincipalArn",
+        "aws:PrincipalAccount",
+        "aws:PrincipalType",
+        "aws:username",
+        "aws:userid",
+        "aws:RequestedRegion",
+        "aws:SecureTransport",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:TokenIssueTime",
+        "aws:SourceArn",
+        "aws:SourceAccount",
+        "aws:ViaAWSService",
+        "iam:PolicyARN",
+        "ec2:CreateAction",
+        "cloudwatch:namespace",
+        "kms:ViaService",
+    }
+)
+
+# The error each service answers a denied call with (code, HTTP status).
+ERRORS: dict[str, tuple[str, int]] = {
+    "s3": ("AccessDenied", 403),
+    "iam": ("AccessDenied", 403),
+    "sts": ("AccessDenied", 403),
+    "sqs": ("AccessDenied", 403),
+    "cloudwatch": ("AccessDenied", 403),
+    "ec2": ("UnauthorizedOperation", 403),
+    "sns": ("AuthorizationError", 403),
+}
+DEFAULT_ERROR = ("AccessDeniedException", 400)
+
+
+class IamEvaluationError(LocalCloudError):
+    """The local cloud cannot decide a call (a condition key or operator it cannot evaluate)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    arn: str  # as AWS names the caller in an error: assumed-role/…/session or user/…
+    kind: Literal["role", "user"]
+    name: str
+    account: str
+
+
+@dataclass(frozen=True)
+class Denial:
+    principal: str
+    action: str
+    resource: str
+    reason: str
+    statement: str | None
+
+
+@dataclass
+class Authorizer:
+    core: Core
+    mode: Mode = "enforce"
+    denials: list[Denial] = field(default_factory=list)
+    exercised: set[tuple[str, int]] = field(default_factory=set)
+    _policies: dict[tuple[str, str], list[Statement]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ------------------------------------------------------------------ who is calling
+
+    def principal(self, access_key: str) -> Principal | None:
+        from moto.iam.models import iam_backends
+        from moto.sts.models import sts_backends
+
+        account = self.core.account_id
+        assumed = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
+        if assumed is not None:
+            role = assumed.role_arn.rsplit("/", 1)[-1]
+            return Principal(
+                f"arn:aws:sts::{account}:assumed-role/{role}/{assumed.session_name}",
+                "role",
+                role,
+                account,
+            )
+        key = iam_backends[account]["aws"].access_keys.get(access_key)
+        if key is not None:
+            user = iam_backends[account]["aws"].get_user(key.user_name)
+            return Principal(user.arn, "user", user.name, account)
+        return None
+
+    # ------------------------------------------------------------------ their policies
+
+    def _documents(self, kind: str, name: str) -> list[Statement]:
+        iam = self.core.clients("iam")
+        noun = kind.capitalize()
+        found: list[Statement] = []
+        for policy in getattr(iam, f"list_{kind}_policies")(**{f"{noun}Name": name})["PolicyNames"]:
+            document = getattr(iam, f"get_{kind}_policy")(
+                **{f"{noun}Name": name, "PolicyName": policy}
+            )["PolicyDocument"]
+            found += statements(f"{kind}/{name} inline {policy}", document)
+        attached = getattr(iam, f"list_attached_{kind}_policies")(**{f"{noun}Name": name})
+        for policy in attached["AttachedPolicies"]:
+            arn = policy["PolicyArn"]
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"][
+                "Document"
+            ]
+            found += statements(arn, document)
+        return found
+
+    def identity_statements(self, principal: Principal) -> list[Statement]:
+        key = (principal.kind, principal.name)
+        with self._lock:
+            cached = self._policies.get(key)
+        if cached is not None:
+            return cached
+        found = self._documents(principal.kind, principal.name)
+        if principal.kind == "user":
+            iam = self.core.clients("iam")
+            for group in iam.list_groups_for_user(UserName=principal.name)["Groups"]:
+                found += self._documents("group", group["GroupName"])
+        with self._lock:
+            self._policies[key] = found
+        return found
+
+    def forget_policies(self, call: ApiCall) -> None:
+        """Any change to IAM may change someone's policies: read them afresh next time."""
+        if call.service == "iam" and not call.operation.startswith(("Get", "List")):
+            with self._lock:
+                self._policies.clear()
+
+    # ------------------------------------------------------------------ lookups for the table
+
+    def iam_arn(self, kind: str, name: str) -> str:
+        iam = self.core.clients("iam")
+        try:
+            noun = kind.capitalize()
+            return str(getattr(iam, f"get_{kind}")(**{f"{noun}Name": name})[noun]["Arn"])
+        except iam.exceptions.NoSuchEntityException:
+            return f"arn:aws:iam::{self.core.account_id}:{kind}/{name}"
+
+    def secret_arn(self, region: str, secret_id: str) -> str:
+        if secret_id.startswith("arn:"):
+            return secret_id
+        sm = self.core.clients("secretsmanager", region)
+        try:
+            return str(sm.describe_secret(SecretId=secret_id)["ARN"])
+        except sm.exceptions.ResourceNotFoundException:
+            return f"arn:aws:secretsmanager:{region}:{self.core.account_id}:secret:{secret_id}"
+
+    def snapshot_tags(self, region: str, snapshot_id: str) -> dict[str, str] | None:
+        ec2 = self.core.clients("ec2", region)
+        try:
+            [snapshot] = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"]
+        except ec2.exceptions.ClientError:
+            return None
+        return {t["Key"]: t["Value"] for t in snapshot.get("Tags") or []}
+
+    # ------------------------------------------------------------------ the decision
+
+    def decide(
+        self, call: ApiCall, principal: Principal
+    ) -> tuple[permissions.Need, Decision] | None:
+        """The first need the principal is denied, with the decision; None if all are allowed."""
+        region = call.region or "us-east-1"
+        identity = self.identity_statements(principal)
+        for need in permissions.needs(call, region, principal.account, self):
+            context: dict[str, Any] = {
+                "aws:PrincipalArn": principal.arn,
+                "aws:PrincipalAccount": principal.account,
+                "aws:PrincipalType": "AssumedRole" if principal.kind == "role" else "User",
+                "aws:RequestedRegion": region,
+                "aws:SecureTransport": True,
+                **need.context,
+            }
+            if principal.kind == "user":
+                context["aws:username"] = principal.name
+            request = Request(principal.arn, need.action, need.resource, context, KNOWN_KEYS)
+            try:
+                decision = evaluate(request, identity)
+            except ConditionError as exc:
+                raise IamEvaluationError(
+                    f"{principal.arn} calling {call.service}:{call.operation}: {exc}"
+                ) from exc
+            if decision.statement is not None:
+                with self._lock:
+                    self.exercised.add((decision.statement.policy, decision.statement.index))
+            if not decision.allowed:
+                return need, decision
+        return None
+
+    def __call__(self, call: ApiCall) -> Refusal | None:
+        key = call.access_key or ""
+        if self.mode == "off" or key in ADMIN_KEYS or key in INTERPRETER_KEYS:
+            return None
+        principal = self.principal(key)
+        if principal is None:
+            return Refusal(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            )
+        denied = self.decide(call, principal)
+        if denied is None:
+            return None
+        need, decision = denied
+        why = (
+            f"with an explicit deny in {decision.statement}"
+            if decision.statement is not None
+            else f"because no identity-based policy allows the {need.action} action"
+        )
+        message = (
+            f"User: {principal.arn} is not authorized to perform: {need.action} on resource: "
+            f"{need.resource} {why}"
+        )
+        self.denials.append(
+            Denial(
+                principal.arn,
+                need.action,
+                need.resource,
+                decision.reason,
+                str(decision.statement) if decision.statement else None,
+            )
+        )
+        LOG.warning("IAM %s: %s", "denied" if self.mode == "enforce" else "would deny", message)
+        if self.mode == "warn":
+            return None
+        code, status = ERRORS.get(call.service, DEFAULT_ERROR)
+        return Refusal(status, code, message)
+
+    def unexercised(self, roles: Iterable[str]) -> list[Statement]:
+        """Statements of these roles' inline policies that allowed no call."""
+        left: list[Statement] = []
+        for role in roles:
+            for statement in self._documents("role", role):
+                if not statement.policy.startswith("role/"):
+                    continue  # AWS managed policies are not the template's to trim
+                if (
+                    statement.body.get("Effect") == "Allow"
+                    and (statement.policy, statement.index) not in self.exercised
+                ):
+                    left.append(statement)
+        return left
+
+
+def install(core: Core, mode: Mode) -> Authorizer:
+    authorizer = Authorizer(core, mode)
+    core.services["iam"] = authorizer
+    stop = observe(authorizer.forget_policies)
+    authorize_with(authorizer)
+    core.on_stop.append(stop)
+    core.on_stop.append(lambda: authorize_with(None))
+    return authorizer

@@ -1,0 +1,140 @@
+"""Every call is evaluated against its caller's IAM policies, with the service's own error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from localcloud import LocalCloud
+
+
+def user(cloud: LocalCloud, name: str, *statements: dict[str, Any], path: str = "/") -> Any:
+    """An IAM user with these statements and an access key; a boto3 session signing as it."""
+    iam = cloud.client("iam")
+    iam.create_user(UserName=name, Path=path)
+    if statements:
+        iam.put_user_policy(
+            UserName=name,
+            PolicyName="p",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+        )
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    )
+
+
+def error_code(call: Any) -> str:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return str(caught.value.response["Error"]["Code"])
+
+
+def test_a_call_with_a_users_key_is_allowed_by_action_and_by_the_key_prefix_of_its_resource(
+    cloud: LocalCloud,
+) -> None:
+    cloud.client("s3").create_bucket(Bucket="drop")
+    session = user(
+        cloud,
+        "uploader",
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::drop/in/*"},
+    )
+    s3 = session.client("s3")
+    s3.put_object(Bucket="drop", Key="in/a.txt", Body=b"a")
+    assert error_code(lambda: s3.put_object(Bucket="drop", Key="out/a.txt", Body=b"a")) == (
+        "AccessDenied"
+    )
+    assert error_code(lambda: s3.get_object(Bucket="drop", Key="in/a.txt")) == "AccessDenied"
+    [denial, _] = cloud.iam.denials
+    assert denial.principal.endswith(":user/uploader")
+    assert (denial.action, denial.resource) == ("s3:PutObject", "arn:aws:s3:::drop/out/a.txt")
+
+
+def test_an_explicit_deny_wins_and_not_action_allows_the_rest(cloud: LocalCloud) -> None:
+    topic = cloud.client("sns").create_topic(Name="t")["TopicArn"]
+    session = user(
+        cloud,
+        "poweruser",
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sns:Publish", "Resource": topic},
+    )
+    assert session.client("sqs").list_queues() is not None  # allowed by NotAction
+    assert error_code(lambda: session.client("iam").list_users()) == "AccessDenied"
+    assert (
+        error_code(lambda: session.client("sns").publish(TopicArn=topic, Message="x"))
+        == "AuthorizationError"
+    )
+    assert cloud.iam.denials[-1].reason == "explicitly denied"
+
+
+def test_deleting_a_snapshot_is_allowed_by_its_tag_with_ec2s_own_error(cloud: LocalCloud) -> None:
+    ec2 = cloud.client("ec2")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    ours, theirs = (ec2.create_snapshot(VolumeId=volume)["SnapshotId"] for _ in range(2))
+    ec2.create_tags(Resources=[ours], Tags=[{"Key": "owner", "Value": "steward"}])
+    session = user(
+        cloud,
+        "janitor",
+        {
+            "Effect": "Allow",
+            "Action": "ec2:DeleteSnapshot",
+            "Resource": "arn:aws:ec2:us-east-1::snapshot/*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/owner": "steward"}},
+        },
+    )
+    session.client("ec2").delete_snapshot(SnapshotId=ours)
+    assert error_code(lambda: session.client("ec2").delete_snapshot(SnapshotId=theirs)) == (
+        "UnauthorizedOperation"
+    )
+
+
+def test_attaching_a_policy_is_allowed_by_the_policy_arn_and_the_groups_path(
+    cloud: LocalCloud,
+) -> None:
+    iam = cloud.client("iam")
+    iam.create_group(GroupName="devs", Path="/teams/")
+    read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    session = user(
+        cloud,
+        "swapper",
+        {
+            "Effect": "Allow",
+            "Action": "iam:AttachGroupPolicy",
+            "Resource": ["arn:*:iam::*:group/devs", "arn:*:iam::*:group/*/devs"],
+            "Condition": {"ArnEquals": {"iam:PolicyARN": read_only}},
+        },
+    )
+    mine = session.client("iam")
+    mine.attach_group_policy(GroupName="devs", PolicyArn=read_only)
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert error_code(lambda: mine.attach_group_policy(GroupName="devs", PolicyArn=admin)) == (
+        "AccessDenied"
+    )
+
+
+def test_a_function_calls_with_its_own_roles_credentials(cloud: LocalCloud) -> None:
+    cloud.invoke("RecorderA", {"n": 1})  # its role may send to the record queue
+    assert cloud.iam.denials == []
+    assert cloud.iam.exercised  # the role's statement decided the SendMessage
+
+
+def test_an_unknown_access_key_is_refused(cloud: LocalCloud) -> None:
+    stranger = boto3.session.Session(
+        aws_access_key_id="AKIANOBODY", aws_secret_access_key="x", region_name="us-east-1"
+    )
+    assert error_code(lambda: stranger.client("sqs").list_queues()) == "InvalidClientTokenId"
+
+
+def test_warn_mode_reports_the_denial_and_lets_the_call_through(cloud_factory: Any) -> None:
+    cloud = cloud_factory(iam="warn")
+    cloud.client("s3").create_bucket(Bucket="open")
+    session = user(cloud, "nobody")
+    session.client("s3").put_object(Bucket="open", Key="k", Body=b"x")
+    [denial] = cloud.iam.denials
+    assert denial.action == "s3:PutObject"
