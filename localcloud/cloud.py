@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,7 @@ class LocalCloud:
             return
         try:
             self._stop_running_executions()
+            self._record_statement_use()
         finally:
             self._core.dispatcher.shutdown()
             while self._core.on_stop:
@@ -177,6 +179,23 @@ class LocalCloud:
             with _ACTIVE_LOCK:
                 if self in _ACTIVE:
                     _ACTIVE.remove(self)
+
+    def _record_statement_use(self) -> None:
+        """With LOCALCLOUD_IAM_RECORD set to a folder, write which of the template's role
+        statements allowed a call (tests/conftest.py reports those no test exercised)."""
+        folder = os.environ.get("LOCALCLOUD_IAM_RECORD")
+        if not folder or self._iam_mode == "off":
+            return
+        for stack in self.stacks:
+            roles = {lid: d.ref for lid, d in stack.resources.items() if d.type == "AWS::IAM::Role"}
+            record = {
+                "template": stack.template_path.name,
+                "stack": stack.name,
+                "statements": self.iam.statement_use(roles),
+            }
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            target = Path(folder) / f"{os.getpid()}-{uuid.uuid4().hex}.json"
+            target.write_text(json.dumps(record), encoding="utf-8")
 
     def deploy(
         self,

@@ -31,7 +31,17 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
     return result
 
 
+def _add_iam_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--iam",
+        choices=["enforce", "warn", "off"],
+        default="enforce",
+        help="evaluate every call against its caller's IAM policies (warn: log denials only)",
+    )
+
+
 def _add_stack_options(parser: argparse.ArgumentParser) -> None:
+    _add_iam_option(parser)
     parser.add_argument("--template", "-t", default="template.yaml", help="SAM template")
     parser.add_argument("--config-env", default=None, help="samconfig.toml environment")
     parser.add_argument("--parameter-overrides", nargs="*", metavar="KEY=VALUE", default=[])
@@ -69,7 +79,9 @@ def _demo(args: argparse.Namespace) -> int:
                     extra, services = running.enter_context(scenario.services())
                     parameters.update(extra)
                 cloud = running.enter_context(
-                    LocalCloud(template=args.template, parameters=parameters, time_scale=0.0)
+                    LocalCloud(
+                        template=args.template, parameters=parameters, time_scale=0.0, iam=args.iam
+                    )
                 )
                 scenario.run(cloud, reporter, services)
                 cloud.wait_idle(timeout=120)
@@ -98,6 +110,7 @@ def _invoke(args: argparse.Namespace) -> int:
         config_env=args.config_env,
         parameters=_overrides(args.parameter_overrides),
         echo_logs=True,
+        iam=args.iam,
     ) as cloud:
         try:
             result = cloud.invoke(args.logical_id, event)
@@ -122,6 +135,7 @@ def _local_up(args: argparse.Namespace) -> int:
         parameters=_overrides(args.parameter_overrides),
         echo_logs=True,
         time_scale=args.time_scale,
+        iam=args.iam,
     ) as cloud:
         server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
         server.start()
@@ -157,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--template", "-t", default="template.yaml")
     demo.add_argument("--no-color", action="store_true")
     demo.add_argument("--verbose", "-v", action="store_true")
+    _add_iam_option(demo)
     demo.set_defaults(func=_demo)
 
     invoke = sub.add_parser("invoke", help="invoke one function with an event file")

@@ -58,3 +58,56 @@ def lambda_context(name: str = "test-function", timeout_s: int = 60) -> Any:
         log_stream_name="2026/11/23/[$LATEST]test",
         deadline_ms=int(time.time() * 1000) + timeout_s * 1000,
     )
+
+
+# ---------------------------------------------------------------------------- IAM statements
+
+IAM_REASONS = ROOT / "tests" / "iam_unexercised.yaml"
+
+
+def unexercised_statements(folder: Path) -> list[str]:
+    """The template's role statements that no local cloud of this run saw allow a call."""
+    seen: dict[str, bool] = {}
+    for record in sorted(folder.glob("*.json")):
+        data = json.loads(record.read_text(encoding="utf-8"))
+        if data["template"] != TEMPLATE.name:
+            continue
+        for key, used in data["statements"].items():
+            seen[key] = seen.get(key, False) or used
+    return sorted(key for key, used in seen.items() if not used)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    """With LOCALCLOUD_IAM_RECORD set (`make test`), list the template's role statements no
+    test exercised, each with its reason from tests/iam_unexercised.yaml (keys are glob
+    patterns); one without a reason fails the run (a permission nothing uses is a permission
+    to remove, or a test to write), and so does a reason that no longer matches anything."""
+    import fnmatch
+    import os
+
+    import yaml
+
+    folder = os.environ.get("LOCALCLOUD_IAM_RECORD")
+    if not folder or getattr(config, "workerinput", None) is not None:
+        return
+    left = unexercised_statements(Path(folder))
+    reasons: dict[str, str] = yaml.safe_load(IAM_REASONS.read_text(encoding="utf-8")) or {}
+    terminalreporter.section("IAM statements of template.yaml that no test exercised")
+
+    def reason(key: str) -> str | None:
+        return next((r for p, r in reasons.items() if fnmatch.fnmatchcase(key, p)), None)
+
+    missing = [key for key in left if reason(key) is None]
+    for key in left:
+        terminalreporter.line(f"{key}: {reason(key) or 'NO REASON GIVEN'}")
+    stale = sorted(p for p in reasons if not any(fnmatch.fnmatchcase(k, p) for k in left))
+    for key in stale:
+        terminalreporter.line(f"{key}: exercised now, or gone: remove it from {IAM_REASONS.name}")
+    terminalreporter.line(f"{len(left)} unexercised, {len(missing)} without a reason")
+    if (missing or stale) and exitstatus == 0:
+        config._iam_report_failed = True
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    if getattr(session.config, "_iam_report_failed", False):
+        session.exitstatus = 1

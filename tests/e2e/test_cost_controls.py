@@ -193,3 +193,35 @@ def test_the_restore_schedule_follows_the_budget_period(
     assert rule["State"] == state
     if expression:
         assert rule["ScheduleExpression"] == expression
+
+
+def test_principals_with_iam_paths_are_restricted_with_enforcement_on(stack: Any) -> None:
+    # With IAM evaluated, the swap statements must name principals that live under a path
+    # (group/teams/devs): before, they were written for the root path only and were denied.
+    cloud: LocalCloud = stack(
+        "EnableCostControls",
+        CostControlGroups="devs",
+        CostControlRoles="ci",
+        CostControlUsers="ana",
+    )
+    iam = cloud.client("iam")
+    iam.create_group(GroupName="devs", Path="/teams/")
+    iam.create_role(RoleName="ci", Path="/pipelines/build/", AssumeRolePolicyDocument=TRUST)
+    iam.create_user(UserName="ana", Path="/people/")
+    iam.attach_group_policy(GroupName="devs", PolicyArn=FULL)
+    iam.attach_role_policy(RoleName="ci", PolicyArn=FULL)
+    iam.attach_user_policy(UserName="ana", PolicyArn=FULL)
+    publish_budget_alert(cloud)
+    [execution] = cloud.executions("CostControlStateMachine")
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    attached = {
+        "group": iam.list_attached_group_policies(GroupName="devs")["AttachedPolicies"],
+        "role": iam.list_attached_role_policies(RoleName="ci")["AttachedPolicies"],
+        "user": iam.list_attached_user_policies(UserName="ana")["AttachedPolicies"],
+    }
+    assert {kind: [p["PolicyArn"] for p in policies] for kind, policies in attached.items()} == {
+        "group": [READ_ONLY],
+        "role": [READ_ONLY],
+        "user": [READ_ONLY],
+    }
+    assert cloud.iam.denials == []

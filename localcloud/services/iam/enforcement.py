@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -265,19 +265,21 @@ class Authorizer:
         code, status = ERRORS.get(call.service, DEFAULT_ERROR)
         return Refusal(status, code, message)
 
-    def unexercised(self, roles: Iterable[str]) -> list[Statement]:
-        """Statements of these roles' inline policies that allowed no call."""
-        left: list[Statement] = []
-        for role in roles:
+    def statement_use(self, roles: Mapping[str, str]) -> dict[str, bool]:
+        """For each Allow statement of these roles' inline policies (logical id -> role name):
+        whether it allowed a call. Keys are `LogicalId/PolicyName/Sid` (or `/#index` without a
+        Sid), stable across stacks."""
+        used: dict[str, bool] = {}
+        for logical_id, role in sorted(roles.items()):
             for statement in self._documents("role", role):
                 if not statement.policy.startswith("role/"):
                     continue  # AWS managed policies are not the template's to trim
-                if (
-                    statement.body.get("Effect") == "Allow"
-                    and (statement.policy, statement.index) not in self.exercised
-                ):
-                    left.append(statement)
-        return left
+                if statement.body.get("Effect") != "Allow":
+                    continue
+                policy = statement.policy.rsplit(" ", 1)[-1]
+                key = f"{logical_id}/{policy}/{statement.sid}"
+                used[key] = (statement.policy, statement.index) in self.exercised
+        return used
 
 
 def install(core: Core, mode: Mode) -> Authorizer:
