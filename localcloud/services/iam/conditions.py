@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ipaddress
+import operator
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -64,18 +65,6 @@ _BASE: dict[str, tuple[Callable[[Any, str], bool], bool]] = {
     "StringNotEqualsIgnoreCase": (lambda v, p: str(v).lower() == p.lower(), True),
     "StringLike": (lambda v, p: wildcard_match(p, str(v)), False),
     "StringNotLike": (lambda v, p: wildcard_match(p, str(v)), True),
-    "NumericEquals": (lambda v, p: float(v) == float(p), False),
-    "NumericNotEquals": (lambda v, p: float(v) == float(p), True),
-    "NumericLessThan": (lambda v, p: float(v) < float(p), False),
-    "NumericLessThanEquals": (lambda v, p: float(v) <= float(p), False),
-    "NumericGreaterThan": (lambda v, p: float(v) > float(p), False),
-    "NumericGreaterThanEquals": (lambda v, p: float(v) >= float(p), False),
-    "DateEquals": (lambda v, p: _date(v) == _date(p), False),
-    "DateNotEquals": (lambda v, p: _date(v) == _date(p), True),
-    "DateLessThan": (lambda v, p: _date(v) < _date(p), False),
-    "DateLessThanEquals": (lambda v, p: _date(v) <= _date(p), False),
-    "DateGreaterThan": (lambda v, p: _date(v) > _date(p), False),
-    "DateGreaterThanEquals": (lambda v, p: _date(v) >= _date(p), False),
     "Bool": (lambda v, p: _bool(v) == p.lower(), False),
     "BinaryEquals": (lambda v, p: str(v) == p, False),
     "IpAddress": (
@@ -91,6 +80,18 @@ _BASE: dict[str, tuple[Callable[[Any, str], bool], bool]] = {
     "ArnNotEquals": (lambda v, p: _arn_like(p, str(v)), True),
     "ArnNotLike": (lambda v, p: _arn_like(p, str(v)), True),
 }
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "Equals": operator.eq,
+    "LessThan": operator.lt,
+    "LessThanEquals": operator.le,
+    "GreaterThan": operator.gt,
+    "GreaterThanEquals": operator.ge,
+}
+_CONVERT: dict[str, Callable[[Any], Any]] = {"Numeric": float, "Date": _date}
+for _family, _convert in _CONVERT.items():
+    for _name, _compare in _ORDER.items():
+        _BASE[_family + _name] = (lambda v, p, c=_compare, f=_convert: c(f(v), f(p)), False)
+    _BASE[_family + "NotEquals"] = (lambda v, p, f=_convert: f(v) == f(p), True)
 OPERATORS = frozenset(_BASE) | {"Null"}
 
 
@@ -146,15 +147,15 @@ def evaluate_block(
     block: Mapping[str, Any], request: Request, substitute: Callable[[str], str | None]
 ) -> bool:
     """Whether a statement's whole Condition holds for the request."""
-    for operator, keys in block.items():
+    for name, keys in block.items():
         if not isinstance(keys, Mapping):
-            raise ConditionError(f"condition operator {operator} must map keys to values")
+            raise ConditionError(f"condition operator {name} must map keys to values")
         for key, values in keys.items():
             wanted: list[str] = []
             for raw in _values(values):
                 text = substitute(str(raw)) if isinstance(raw, str) else str(raw).lower()
                 if text is not None:
                     wanted.append(text)
-            if not _operator(operator, key, wanted, request):
+            if not _operator(name, key, wanted, request):
                 return False
     return True

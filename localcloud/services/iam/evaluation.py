@@ -208,21 +208,15 @@ def evaluate(
 ) -> Decision:
     """AWS's decision for a request within one account: explicit deny, else any allow, else
     the implicit deny."""
-    identity, resource_policy = list(identity), list(resource_policy)
-    for statement in identity:
-        if statement.body.get("Effect") == "Deny" and applies(statement, request):
-            return Decision(False, "explicitly denied", statement)
-    for statement in resource_policy:
-        if statement.body.get("Effect") == "Deny" and applies(
-            statement, request, principal_required=True
-        ):
-            return Decision(False, "explicitly denied", statement)
-    for statement in identity:
-        if statement.body.get("Effect") == "Allow" and applies(statement, request):
-            return Decision(True, "allowed", statement)
-    for statement in resource_policy:
-        if statement.body.get("Effect") == "Allow" and applies(
-            statement, request, principal_required=True
-        ):
-            return Decision(True, "allowed", statement)
+    # (statement, whether it must name the principal): a resource policy's must.
+    candidates = [(s, False) for s in identity] + [(s, True) for s in resource_policy]
+    for effect, allowed, reason in (
+        ("Deny", False, "explicitly denied"),
+        ("Allow", True, "allowed"),
+    ):
+        for statement, named in candidates:
+            if statement.body.get("Effect") == effect and applies(
+                statement, request, principal_required=named
+            ):
+                return Decision(allowed, reason, statement)
     return Decision(False, "no statement allows it")
