@@ -13,6 +13,7 @@ was imported are neither observed nor authorized.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -110,7 +111,11 @@ def _authorize(
     response = AWSResponse("https://localcloud.invalid/", refusal.status, {}, None)
     parsed = {
         "Error": {"Code": refusal.code, "Message": refusal.message},
-        "ResponseMetadata": {"HTTPStatusCode": refusal.status, "HTTPHeaders": {}},
+        "ResponseMetadata": {
+            "HTTPStatusCode": refusal.status,
+            "HTTPHeaders": {},
+            "RequestId": str(uuid.uuid4()),
+        },
     }
     return response, parsed
 

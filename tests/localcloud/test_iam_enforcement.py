@@ -138,3 +138,28 @@ def test_warn_mode_reports_the_denial_and_lets_the_call_through(cloud_factory: A
     session.client("s3").put_object(Bucket="open", Key="k", Body=b"x")
     [denial] = cloud.iam.denials
     assert denial.action == "s3:PutObject"
+
+
+def test_a_machine_whose_role_may_not_invoke_its_function_fails_as_step_functions_says(
+    cloud: LocalCloud,
+) -> None:
+    arn = cloud.start_execution("UnauthorizedStateMachine", {})
+    cloud.wait_idle(timeout=30)
+    execution = cloud.describe_execution(arn)
+    assert (execution["status"], execution["error"]) == ("FAILED", "Lambda.AWSLambdaException")
+    assert "is not authorized to perform: lambda:InvokeFunction" in execution["cause"]
+    assert (
+        "(Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException;"
+        in (execution["cause"])
+    )
+    assert cloud.function_log("RecorderA") == []  # never invoked
+
+
+def test_a_machine_calls_its_functions_with_its_own_role(cloud: LocalCloud) -> None:
+    a, b = cloud.attribute("RecorderA", "Arn"), cloud.attribute("RecorderB", "Arn")
+    arn = cloud.start_execution("FanStateMachine", {"items": [{"fn": a}, {"fn": b}]})
+    cloud.wait_idle(timeout=30)
+    assert cloud.describe_execution(arn)["status"] == "SUCCEEDED"
+    assert any(
+        policy.startswith("role/steward-FanStateMachineRole") for policy, _ in cloud.iam.exercised
+    )

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+import boto3
 
 from localcloud.core import Core
 from localcloud.services.events.pattern import matches
@@ -36,6 +40,8 @@ class Router:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._moto_send: Callable[..., None] | None = None
+        self._role_credentials: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
 
     def deliver(self, rule: Any, event: dict[str, Any]) -> list[Any]:
         """Send `event` to every target of a moto rule, as EventBridge does once it matched.
@@ -52,9 +58,9 @@ class Router:
                 invoke_async(self.core, arn, payload)
                 results.append(arn)
             elif service == "states":
-                started = clients.for_arn("stepfunctions", arn).start_execution(
-                    stateMachineArn=arn, input=_text(payload)
-                )
+                # EventBridge starts the machine with the target's role, as AWS requires.
+                sfn = self._as_role(target.get("RoleArn"), "stepfunctions", arn)
+                started = sfn.start_execution(stateMachineArn=arn, input=_text(payload))
                 results.append(started["executionArn"])
             elif service == "sns":
                 clients.for_arn("sns", arn).publish(TopicArn=arn, Message=_text(payload))
@@ -72,6 +78,26 @@ class Router:
                 self._moto_send(single, event)
                 results.append(arn)
         return results
+
+    def _as_role(self, role_arn: str | None, service: str, target_arn: str) -> Any:
+        """A client signing with temporary credentials of the target's role (or, without one,
+        the local cloud's own)."""
+        region = target_arn.split(":")[3]
+        if not role_arn:
+            return self.core.clients(service, region)
+        with self._lock:
+            if role_arn not in self._role_credentials:
+                self._role_credentials[role_arn] = self.core.clients("sts", region).assume_role(
+                    RoleArn=role_arn, RoleSessionName=uuid.uuid4().hex[:32]
+                )["Credentials"]
+            credentials = self._role_credentials[role_arn]
+        return boto3.client(
+            service,
+            region_name=region,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
 
     def install(self) -> None:
         from moto.events.models import Rule

@@ -30,9 +30,6 @@ Mode = Literal["enforce", "warn", "off"]
 # The local cloud's own credentials, and those moto's mock puts in the environment while it
 # runs (what a test's boto3 clients sign with): the account's administrator.
 ADMIN_KEYS = frozenset({"testing", "FOOBARKEY"})
-# moto's Step Functions interpreter calls services with this key; the machine's own role is
-# not yet what it calls with (see the README), so its calls are not evaluated.
-INTERPRETER_KEYS = frozenset({"ak"})
 # Condition keys the local cloud supplies (a prefix ends with "/"): others are an error.
 KNOWN_KEYS = frozenset(
     {
@@ -68,6 +65,7 @@ ERRORS: dict[str, tuple[str, int]] = {
     "cloudwatch": ("AccessDenied", 403),
     "ec2": ("UnauthorizedOperation", 403),
     "sns": ("AuthorizationError", 403),
+    "lambda": ("AccessDeniedException", 403),
 }
 DEFAULT_ERROR = ("AccessDeniedException", 400)
 
@@ -228,7 +226,7 @@ class Authorizer:
 
     def __call__(self, call: ApiCall) -> Refusal | None:
         key = call.access_key or ""
-        if self.mode == "off" or key in ADMIN_KEYS or key in INTERPRETER_KEYS:
+        if self.mode == "off" or key in ADMIN_KEYS:
             return None
         principal = self.principal(key)
         if principal is None:

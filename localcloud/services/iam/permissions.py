@@ -229,6 +229,10 @@ def _submit_job(c: Call) -> list[Need]:
     ]
 
 
+def _terminate_job(c: Call) -> list[Need]:
+    return [Need("batch:TerminateJob", c.arn("batch", f"job/{c.params['jobId']}"))]
+
+
 def _invoke(c: Call) -> list[Need]:
     name = str(c.params["FunctionName"])
     arn = name if name.startswith("arn:") else c.arn("lambda", f"function:{name}")
@@ -301,6 +305,7 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("dynamodb", "UpdateItem"): _table("dynamodb:UpdateItem"),
     ("dynamodb", "DeleteItem"): _table("dynamodb:DeleteItem"),
     ("batch", "SubmitJob"): _submit_job,
+    ("batch", "TerminateJob"): _terminate_job,
 }
 
 

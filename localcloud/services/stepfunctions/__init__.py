@@ -4,7 +4,8 @@
 - Executions of one account run side by side; an execution started without a name gets a
   UUID, as on AWS.
 - A Parallel branch failing with a States.* error fails the Parallel state with that error.
-- Service integrations take and return Step Functions' PascalCase (`integrations`).
+- Service integrations take and return Step Functions' PascalCase (`integrations`), and
+  call with the machine's role (`credentials`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 from typing import Any
 
 from localcloud.core import Core, ScaledTime
-from localcloud.services.stepfunctions import integrations
+from localcloud.services.stepfunctions import credentials, integrations, lambda_errors
 
 __all__ = ["install"]
 
@@ -108,3 +109,5 @@ def install(core: Core) -> None:
     _install_execution_names(core)
     _install_branch_error_names(core)
     integrations.install(core)
+    credentials.install(core)
+    lambda_errors.install(core)
