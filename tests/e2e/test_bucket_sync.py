@@ -324,3 +324,41 @@ def test_a_run_really_stopped_mid_copy_and_started_again_ends_exact(stack: Any) 
     again = sync(cloud, {})
     assert again["status"] == "SUCCEEDED", again["cause"]
     assert contents(cloud, DST) == contents(cloud, SRC)
+
+
+def test_buckets_under_customer_managed_kms_keys_sync_with_iam_enforced(stack: Any) -> None:
+    # S3 decrypts a source object and encrypts its copy with the caller's KMS permissions
+    # (kms:Decrypt on the source key, kms:GenerateDataKey on the destination's), so the page
+    # function needs both, through S3, or every copy is AccessDenied on a real account.
+    cloud = start(stack)
+    kms, s3 = cloud.client("kms"), cloud.client("s3")
+    source_key = kms.create_key(Description="staging")["KeyMetadata"]["Arn"]
+    destination_key = kms.create_key(Description="production")["KeyMetadata"]["Arn"]
+    s3.put_bucket_encryption(
+        Bucket=DST,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": destination_key,
+                    }
+                }
+            ]
+        },
+    )
+    for i in range(3):
+        put(
+            cloud,
+            SRC,
+            f"secret-{i}.txt",
+            f"s{i}".encode(),
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=source_key,
+        )
+    execution = sync(cloud, {})
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    assert contents(cloud, DST) == contents(cloud, SRC)
+    copy = s3.head_object(Bucket=DST, Key="secret-0.txt")
+    assert (copy["ServerSideEncryption"], copy["SSEKMSKeyId"]) == ("aws:kms", destination_key)
+    assert cloud.iam.denials == []

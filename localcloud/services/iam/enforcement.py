@@ -53,6 +53,7 @@ KNOWN_KEYS = frozenset(
         "ec2:CreateAction",
         "cloudwatch:namespace",
         "kms:ViaService",
+        "kms:CallerAccount",
     }
 )
 
@@ -190,6 +191,49 @@ class Authorizer:
         except ec2.exceptions.ClientError:
             return None
         return {t["Key"]: t["Value"] for t in snapshot.get("Tags") or []}
+
+    def kms_key_arn(self, region: str, key: str) -> str:
+        """A key id, alias or ARN as the key's ARN (what IAM evaluates kms: actions on)."""
+        if key.startswith("arn:") and ":key/" in key:
+            return key
+        kms = self.core.clients("kms", key.split(":")[3] if key.startswith("arn:") else region)
+        try:
+            return str(kms.describe_key(KeyId=key)["KeyMetadata"]["Arn"])
+        except kms.exceptions.NotFoundException:
+            return f"arn:aws:kms:{region}:{self.core.account_id}:key/{key}"
+
+    def _s3(self, bucket: str) -> tuple[Any, str]:
+        s3 = self.core.clients("s3")
+        region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
+        return self.core.clients("s3", region), region
+
+    def object_kms_key(self, bucket: str, key: str, version: str | None) -> str | None:
+        s3, region = self._s3(bucket)
+        try:
+            head = s3.head_object(
+                Bucket=bucket, Key=key, **({"VersionId": version} if version else {})
+            )
+        except s3.exceptions.ClientError:
+            return None  # S3 answers for a missing object itself
+        if not str(head.get("ServerSideEncryption", "")).startswith("aws:kms"):
+            return None
+        return self.kms_key_arn(region, str(head.get("SSEKMSKeyId") or "alias/aws/s3"))
+
+    def bucket_kms_key(self, bucket: str) -> str | None:
+        try:
+            s3, region = self._s3(bucket)
+            rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+                "Rules"
+            ]
+        except self.core.clients("s3").exceptions.ClientError:
+            return None
+        for rule in rules:
+            default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+            if str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
+                return self.kms_key_arn(
+                    region, str(default.get("KMSMasterKeyID") or "alias/aws/s3")
+                )
+        return None
 
     # ------------------------------------------------------------------ the decision
 

@@ -33,6 +33,9 @@ class Lookups(Protocol):
     def iam_arn(self, kind: str, name: str) -> str: ...
     def secret_arn(self, region: str, secret_id: str) -> str: ...
     def snapshot_tags(self, region: str, snapshot_id: str) -> dict[str, str] | None: ...
+    def object_kms_key(self, bucket: str, key: str, version: str | None) -> str | None: ...
+    def bucket_kms_key(self, bucket: str) -> str | None: ...
+    def kms_key_arn(self, region: str, key: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,58 @@ def _object(action: str) -> Callable[[Call], list[Need]]:
     return lambda c: [Need(action, _s3_object(c.params["Bucket"], c.params["Key"]))]
 
 
+# S3 calls KMS on the caller's behalf, with the caller's permissions: "To upload an object
+# encrypted with an AWS KMS key, you need kms:GenerateDataKey permissions on the key. To
+# download an object encrypted with an AWS KMS key, you need kms:Decrypt permissions"; a
+# multipart upload needs both (S3 User Guide, "Using server-side encryption with AWS KMS keys").
+def _kms(c: Call, actions: tuple[str, ...], key_arn: str | None) -> list[Need]:
+    if not key_arn:
+        return []
+    context = {
+        "kms:ViaService": f"s3.{c.region}.amazonaws.com",
+        "kms:CallerAccount": c.account,
+    }
+    return [Need(action, key_arn, context) for action in actions]
+
+
+def _decrypting(c: Call, bucket: str, key: str, version: str | None) -> list[Need]:
+    return _kms(c, ("kms:Decrypt",), c.lookups.object_kms_key(bucket, key, version))
+
+
+def _encrypting(c: Call, actions: tuple[str, ...] = ("kms:GenerateDataKey",)) -> list[Need]:
+    sse = c.params.get("ServerSideEncryption")
+    if sse is None:  # the bucket's default encryption applies
+        return _kms(c, actions, c.lookups.bucket_kms_key(str(c.params["Bucket"])))
+    if str(sse).startswith("aws:kms"):
+        key = c.params.get("SSEKMSKeyId") or "alias/aws/s3"
+        return _kms(c, actions, c.lookups.kms_key_arn(c.region, str(key)))
+    return []
+
+
+def _put_object(c: Call) -> list[Need]:
+    return [Need("s3:PutObject", _s3_object(c.params["Bucket"], c.params["Key"])), *_encrypting(c)]
+
+
+def _create_multipart_upload(c: Call) -> list[Need]:
+    return [
+        Need("s3:PutObject", _s3_object(c.params["Bucket"], c.params["Key"])),
+        *_encrypting(c, ("kms:GenerateDataKey", "kms:Decrypt")),
+    ]
+
+
 def _bucket(action: str) -> Callable[[Call], list[Need]]:
     return lambda c: [Need(action, _s3_bucket(c))]
 
 
 def _get_object(c: Call) -> list[Need]:
+    version = c.params.get("VersionId")
+    action = "s3:GetObjectVersion" if version else "s3:GetObject"
+    bucket, key = str(c.params["Bucket"]), str(c.params["Key"])
+    return [Need(action, _s3_object(bucket, key)), *_decrypting(c, bucket, key, version)]
+
+
+def _head_object(c: Call) -> list[Need]:
+    # HEAD reads the metadata only: S3 does not decrypt the object for it.
     action = "s3:GetObjectVersion" if c.params.get("VersionId") else "s3:GetObject"
     return [Need(action, _s3_object(c.params["Bucket"], c.params["Key"]))]
 
@@ -92,6 +142,9 @@ def _copy(c: Call) -> list[Need]:
         needs.append(Need("s3:GetObjectTagging", _s3_object(bucket, key)))
     if c.params.get("Tagging") or c.params.get("TaggingDirective") == "COPY":
         needs.append(Need("s3:PutObjectTagging", _s3_object(c.params["Bucket"], c.params["Key"])))
+    needs += _decrypting(c, bucket, key, version)
+    if c.call.operation == "CopyObject":  # a part belongs to an upload that chose its key
+        needs += _encrypting(c)
     return needs
 
 
@@ -241,11 +294,11 @@ def _invoke(c: Call) -> list[Need]:
 
 TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("s3", "GetObject"): _get_object,
-    ("s3", "HeadObject"): _get_object,
-    ("s3", "PutObject"): _object("s3:PutObject"),
+    ("s3", "HeadObject"): _head_object,
+    ("s3", "PutObject"): _put_object,
     ("s3", "CopyObject"): _copy,
     ("s3", "UploadPartCopy"): _copy,
-    ("s3", "CreateMultipartUpload"): _object("s3:PutObject"),
+    ("s3", "CreateMultipartUpload"): _create_multipart_upload,
     ("s3", "UploadPart"): _object("s3:PutObject"),
     ("s3", "CompleteMultipartUpload"): _object("s3:PutObject"),
     ("s3", "AbortMultipartUpload"): _object("s3:AbortMultipartUpload"),
