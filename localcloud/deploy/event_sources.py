@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.deploy import events, iam, sns
+from localcloud.deploy import events, iam, lambda_, sns
 from localcloud.deploy.context import DeployContext
 from localcloud.deploy.stack import Deployed
 from localcloud.errors import TemplateError
@@ -70,11 +70,13 @@ def add(
     generated_id = f"{owner}{event_name}"
     if kind in _RULE_KINDS:
         _rule(ctx, owner, generated_id, target_arn, props)
+        lambda_.sam_permission(ctx, f"{generated_id}Permission")
     elif kind == "SNS":
         arn = sns.subscribe(ctx, props["Topic"], "lambda", target_arn, props)
         ctx.stack.resources[generated_id] = Deployed(
             generated_id, "AWS::SNS::Subscription", arn, {"Arn": arn}
         )
+        lambda_.sam_permission(ctx, f"{generated_id}Permission")
     elif kind == "SQS":
         _sqs(ctx, generated_id, target_arn, props)
     else:

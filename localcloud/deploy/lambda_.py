@@ -8,7 +8,7 @@ from typing import Any
 
 from localcloud.core import FunctionSpec
 from localcloud.deploy import iam
-from localcloud.deploy.context import DeployContext, noop, string
+from localcloud.deploy.context import DeployContext, string
 from localcloud.deploy.stack import Deployed
 from localcloud.errors import TemplateError
 
@@ -83,6 +83,31 @@ def function(
     return Deployed(logical_id, body["Type"], name, {"Arn": arn})
 
 
+def permission(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    """A statement of the function's resource policy (AddPermission), as Lambda keeps it."""
+    kwargs: dict[str, Any] = {
+        "FunctionName": str(props["FunctionName"]),
+        "StatementId": logical_id,
+        "Action": str(props["Action"]),
+        "Principal": str(props["Principal"]),
+    }
+    for key in ("SourceArn", "SourceAccount"):
+        if props.get(key):
+            kwargs[key] = str(props[key])
+    ctx.client("lambda").add_permission(**kwargs)
+    return Deployed(logical_id, body["Type"], f"{kwargs['FunctionName']}|{logical_id}")
+
+
+def sam_permission(ctx: DeployContext, permission_id: str) -> None:
+    """The permission SAM generates for an event source, if it generates one."""
+    body = ctx.sam_roles().get(permission_id)
+    if body is not None:
+        props = ctx.resolver.resolve(body.get("Properties") or {})
+        ctx.stack.resources[permission_id] = permission(ctx, permission_id, props, body)
+
+
 def refuse(
     ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
 ) -> Deployed:
@@ -93,5 +118,5 @@ PROVISIONERS = {
     "AWS::Serverless::Function": function,
     "AWS::Serverless::LayerVersion": layer,
     "AWS::Serverless::Application": refuse,
-    "AWS::Lambda::Permission": noop,
+    "AWS::Lambda::Permission": permission,
 }

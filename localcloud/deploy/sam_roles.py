@@ -1,4 +1,5 @@
-"""The IAM roles SAM generates for functions, state machines and their event sources.
+"""The IAM roles and Lambda permissions SAM generates for functions, state machines and their
+event sources.
 
 SAM turns a function's `Policies` (policy templates, statements, managed policy ARNs) and its
 implicit policies (basic execution, X-Ray for `Tracing: Active`, a rule's role to start a state
@@ -18,6 +19,7 @@ from localcloud.errors import TemplateError
 from localcloud.template import load_yaml
 
 _URIS = ("CodeUri", "DefinitionUri", "ContentUri")
+GENERATED_TYPES = ("AWS::IAM::Role", "AWS::Lambda::Permission")
 
 
 @functools.lru_cache(maxsize=8)
@@ -54,13 +56,13 @@ def _generated(
     return {
         logical_id: body
         for logical_id, body in translated["Resources"].items()
-        if body.get("Type") == "AWS::IAM::Role"
+        if body.get("Type") in GENERATED_TYPES
     }
 
 
 def generated_roles(path: Path, region: str, account_id: str, stack_name: str) -> dict[str, Any]:
-    """Logical id -> the `AWS::IAM::Role` SAM generates (`<Function>Role`, `<Machine>Role`,
-    `<Machine><Event>Role`), intrinsics unresolved."""
+    """Logical id -> the role (`<Function>Role`, `<Machine>Role`, `<Machine><Event>Role`) or
+    Lambda permission (`<Function><Event>Permission`) SAM generates, intrinsics unresolved."""
     stat = path.stat()
     return copy.deepcopy(
         _generated(path.resolve(), stat.st_mtime_ns, region, account_id, stack_name)

@@ -105,6 +105,17 @@ class Rotations:
                     rotation_rules,
                     rotate_immediately,
                 )
+            if not core.service("iam").service_may_invoke(
+                lambda_arn, "secretsmanager.amazonaws.com", source_account=self.account_id
+            ):
+                from moto.core.exceptions import JsonRESTError
+
+                raise JsonRESTError(
+                    "AccessDeniedException",
+                    "Secrets Manager cannot invoke the specified Lambda function. Ensure that "
+                    "the function policy grants access to the principal "
+                    "secretsmanager.amazonaws.com.",
+                )
             token = client_request_token or str(uuid.uuid4())
             muted.on = True
             try:

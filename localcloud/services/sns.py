@@ -100,7 +100,17 @@ def install(core: Core) -> None:
             subject=subject,
             attributes=message_attributes,
         )
-        invoke_async(core, self.endpoint, event)
+        if core.service("iam").service_may_invoke(
+            self.endpoint, "sns.amazonaws.com", source_arn=self.topic.arn
+        ):
+            invoke_async(core, self.endpoint, event)
+        else:  # SNS records the failed delivery; the function never runs
+            core.record_failure(
+                f"SNS delivery from {self.topic.arn}",
+                "AccessDeniedException",
+                f"sns.amazonaws.com may not invoke {self.endpoint} (its resource policy)",
+                event,
+            )
         return None
 
     core.hooks.replace(Subscription, "publish", publish)

@@ -163,3 +163,33 @@ def test_a_machine_calls_its_functions_with_its_own_role(cloud: LocalCloud) -> N
     assert any(
         policy.startswith("role/steward-FanStateMachineRole") for policy, _ in cloud.iam.exercised
     )
+
+
+def test_sns_delivers_only_to_functions_whose_resource_policy_allows_its_topic(
+    cloud: LocalCloud,
+) -> None:
+    sns = cloud.client("sns")
+    other = sns.create_topic(Name="not-in-the-template")["TopicArn"]
+    recorder = cloud.attribute("RecorderB", "Arn")
+    sns.subscribe(TopicArn=other, Protocol="lambda", Endpoint=recorder)
+    sns.publish(TopicArn=other, Message="from a topic SAM gave no permission for")
+    sns.publish(TopicArn=cloud.physical_id("FanoutTopic"), Message="from its own topic")
+    cloud.wait_idle(timeout=30)
+    [refused] = cloud.async_failures
+    assert refused.what == f"SNS delivery from {other}"
+    assert refused.error_type == "AccessDeniedException"
+    starts = [line for line in cloud.function_log("RecorderB") if line.startswith("START")]
+    assert len(starts) == 1  # the delivery its permission allows
+
+
+def test_rotation_by_a_function_secrets_manager_may_not_invoke_is_refused(
+    cloud: LocalCloud,
+) -> None:
+    sm = cloud.client("secretsmanager")
+    with pytest.raises(ClientError) as caught:
+        sm.rotate_secret(
+            SecretId=cloud.physical_id("RotatedSecret"),
+            RotationLambdaARN=cloud.attribute("RecorderA", "Arn"),
+        )
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "secretsmanager.amazonaws.com" in caught.value.response["Error"]["Message"]

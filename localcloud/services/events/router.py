@@ -55,7 +55,17 @@ class Router:
             payload = target_input(target, event, rule_arn=rule.arn, rule_name=rule.name)
             service = arn.split(":")[2]
             if service == "lambda":
-                invoke_async(self.core, arn, payload)
+                if self.core.service("iam").service_may_invoke(
+                    arn, "events.amazonaws.com", source_arn=rule.arn
+                ):
+                    invoke_async(self.core, arn, payload)
+                else:  # a FailedInvocations datapoint on AWS; the function never runs
+                    self.core.record_failure(
+                        f"rule {rule.name}",
+                        "AccessDeniedException",
+                        f"events.amazonaws.com may not invoke {arn} (its resource policy)",
+                        payload,
+                    )
                 results.append(arn)
             elif service == "states":
                 # EventBridge starts the machine with the target's role, as AWS requires.

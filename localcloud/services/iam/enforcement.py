@@ -307,6 +307,46 @@ class Authorizer:
         code, status = ERRORS.get(call.service, DEFAULT_ERROR)
         return Refusal(status, code, message)
 
+    def service_may_invoke(
+        self,
+        function_arn: str,
+        service: str,
+        *,
+        source_arn: str | None = None,
+        source_account: str | None = None,
+    ) -> bool:
+        """Whether a service (sns.amazonaws.com, events.amazonaws.com, …) may invoke the
+        function, by the function's resource policy, as Lambda decides a service's call."""
+        if self.mode == "off":
+            return True
+        lambda_ = self.core.clients.for_arn("lambda", function_arn)
+        try:
+            document = lambda_.get_policy(FunctionName=function_arn)["Policy"]
+        except lambda_.exceptions.ResourceNotFoundException:
+            document = {"Statement": []}  # no resource policy: no service may invoke it
+        name = function_arn.rsplit(":", 1)[-1]
+        resource_policy = statements(f"function {name} resource policy", document)
+        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
+        request = Request(
+            service,
+            "lambda:InvokeFunction",
+            function_arn,
+            {k: v for k, v in context.items() if v},
+            KNOWN_KEYS,
+        )
+        decision = evaluate(request, [], resource_policy)
+        if decision.statement is not None:
+            with self._lock:
+                self.exercised.add((decision.statement.policy, decision.statement.index))
+        if decision.allowed:
+            return True
+        message = f"{service} may not invoke {function_arn}: its resource policy does not allow it"
+        self.denials.append(
+            Denial(service, "lambda:InvokeFunction", function_arn, decision.reason, None)
+        )
+        LOG.warning("IAM %s: %s", "denied" if self.mode == "enforce" else "would deny", message)
+        return self.mode == "warn"
+
     def statement_use(self, roles: Mapping[str, str]) -> dict[str, bool]:
         """For each Allow statement of these roles' inline policies (logical id -> role name):
         whether it allowed a call. Keys are `LogicalId/PolicyName/Sid` (or `/#index` without a

@@ -22,5 +22,6 @@ def install(core: Core) -> None:
     runtime = Runtime()
     runtime.on_log = core.on_log
     core.services["lambda"] = runtime
-    invoke.install(core, runtime)
-    sqs_poller.install(core)
+    credentials = invoke.Credentials(core)
+    invoke.install(core, runtime, credentials)
+    sqs_poller.install(core, credentials)

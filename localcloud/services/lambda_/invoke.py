@@ -56,10 +56,8 @@ class Credentials:
             return self._by_function[spec.arn]
 
 
-def install(core: Core, runtime: Runtime) -> None:
+def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
     from moto.awslambda.models import LambdaFunction
-
-    credentials = Credentials(core)
 
     original_invoke_lambda = core.hooks.original(LambdaFunction, "_invoke_lambda")
     original_invoke = core.hooks.original(LambdaFunction, "invoke")

@@ -18,8 +18,10 @@ import logging
 import threading
 from typing import Any
 
+import boto3
+
 from localcloud.core import Core
-from localcloud.services.lambda_.invoke import invoke_sync
+from localcloud.services.lambda_.invoke import Credentials, invoke_sync
 from localcloud.services.sqs import MESSAGE_SIGNAL
 
 LOG = logging.getLogger("localcloud")
@@ -68,8 +70,10 @@ def sqs_lambda_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str
 class QueuePollers:
     """What Lambda's pollers do for every queue with an event source mapping."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, credentials: Credentials) -> None:
         self.core = core
+        self.credentials = credentials
+        self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()  # one receive at a time: moto's queues are not thread-safe
         self._urls: dict[str, str] = {}
 
@@ -94,8 +98,29 @@ class QueuePollers:
                 if mapping.get("State") == "Enabled":
                     self._poll(queue_arn, mapping)
 
-    def _receive(self, queue_arn: str, batch_size: int) -> list[dict[str, Any]]:
-        sqs = self.core.clients.for_arn("sqs", queue_arn)
+    def _sqs(self, queue_arn: str, mapping: dict[str, Any]) -> Any:
+        """Lambda reads the queue with the function's execution role, as on AWS."""
+        spec = self.core.functions.get(mapping["FunctionArn"])
+        credentials = self.credentials.of(spec) if spec is not None else None
+        if credentials is None:
+            return self.core.clients.for_arn("sqs", queue_arn)
+        region = queue_arn.split(":")[3]
+        key = (mapping["FunctionArn"], region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = boto3.client(
+                    "sqs",
+                    region_name=region,
+                    aws_access_key_id=credentials["AccessKeyId"],
+                    aws_secret_access_key=credentials["SecretAccessKey"],
+                    aws_session_token=credentials["SessionToken"],
+                )
+            return self._clients[key]
+
+    def _receive(
+        self, queue_arn: str, mapping: dict[str, Any], batch_size: int
+    ) -> list[dict[str, Any]]:
+        sqs = self._sqs(queue_arn, mapping)
         received: list[dict[str, Any]] = []
         with self._lock:
             while len(received) < batch_size:
@@ -112,11 +137,11 @@ class QueuePollers:
         return received
 
     def _poll(self, queue_arn: str, mapping: dict[str, Any]) -> None:
-        received = self._receive(queue_arn, int(mapping.get("BatchSize") or 10))
+        received = self._receive(queue_arn, mapping, int(mapping.get("BatchSize") or 10))
         if not received:
             return  # another poll took them, or they went to the dead-letter queue
         failed = self._invoke(mapping, sqs_lambda_event(received, queue_arn))
-        sqs = self.core.clients.for_arn("sqs", queue_arn)
+        sqs = self._sqs(queue_arn, mapping)
         handled = [m for m in received if m["MessageId"] not in failed]
         for start in range(0, len(handled), 10):
             sqs.delete_message_batch(
@@ -151,6 +176,7 @@ class QueuePollers:
     def _retry_later(
         self, queue_arn: str, mapping: dict[str, Any], messages: list[dict[str, Any]]
     ) -> None:
+        # The local cloud's own clock work (not Lambda's calls): its own credentials.
         sqs = self.core.clients.for_arn("sqs", queue_arn)
         timeout = float(
             sqs.get_queue_attributes(
@@ -175,6 +201,6 @@ class QueuePollers:
         self.core.dispatcher.submit(again)
 
 
-def install(core: Core) -> None:
-    pollers = QueuePollers(core)
+def install(core: Core, credentials: Credentials) -> None:
+    pollers = QueuePollers(core, credentials)
     core.connect(MESSAGE_SIGNAL, pollers.message_visible)
