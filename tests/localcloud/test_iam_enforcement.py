@@ -193,3 +193,36 @@ def test_rotation_by_a_function_secrets_manager_may_not_invoke_is_refused(
         )
     assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
     assert "secretsmanager.amazonaws.com" in caught.value.response["Error"]["Message"]
+
+
+def test_a_kms_key_policy_decides_before_iam_as_kms_documents(cloud: LocalCloud) -> None:
+    # "No AWS principal has any permissions to a KMS key unless that permission is explicitly
+    # allowed in a key policy"; the default key policy allows the account, leaving it to IAM.
+    kms, s3 = cloud.client("kms"), cloud.client("s3")
+    default_key = kms.create_key()["KeyMetadata"]["Arn"]
+    own_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{cloud.account_id}:user/someone-else"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    closed_key = kms.create_key(Policy=json.dumps(own_policy))["KeyMetadata"]["Arn"]
+    s3.create_bucket(Bucket="vault")
+    for name, key in (("open", default_key), ("closed", closed_key)):
+        s3.put_object(
+            Bucket="vault", Key=name, Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key
+        )
+    session = user(
+        cloud,
+        "reader",
+        {"Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": "*"},
+    )
+    reader = session.client("s3")
+    assert reader.get_object(Bucket="vault", Key="open")["Body"].read() == b"x"
+    assert error_code(lambda: reader.get_object(Bucket="vault", Key="closed")) == "AccessDenied"
+    assert cloud.iam.denials[-1].action == "kms:Decrypt"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from localcloud.core import Core
@@ -81,6 +81,7 @@ class Principal:
     kind: Literal["role", "user"]
     name: str
     account: str
+    identity_arn: str = ""  # the role's or user's own ARN, as a resource policy names it
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,12 @@ class Authorizer:
                 "role",
                 role,
                 account,
+                assumed.role_arn,
             )
         key = iam_backends[account]["aws"].access_keys.get(access_key)
         if key is not None:
             user = iam_backends[account]["aws"].get_user(key.user_name)
-            return Principal(user.arn, "user", user.name, account)
+            return Principal(user.arn, "user", user.name, account, user.arn)
         return None
 
     # ------------------------------------------------------------------ their policies
@@ -256,7 +258,10 @@ class Authorizer:
                 context["aws:username"] = principal.name
             request = Request(principal.arn, need.action, need.resource, context, KNOWN_KEYS)
             try:
-                decision = evaluate(request, identity)
+                if need.action.startswith("kms:") and ":key/" in need.resource:
+                    decision = self._kms_decision(request, identity, principal)
+                else:
+                    decision = evaluate(request, identity)
             except ConditionError as exc:
                 raise IamEvaluationError(
                     f"{principal.arn} calling {call.service}:{call.operation}: {exc}"
@@ -267,6 +272,41 @@ class Authorizer:
             if not decision.allowed:
                 return need, decision
         return None
+
+    def _kms_decision(
+        self, request: Request, identity: list[Statement], principal: Principal
+    ) -> Decision:
+        """KMS's rule: "No AWS principal has any permissions to a KMS key unless that
+        permission is explicitly allowed in a key policy"; IAM policies count only where the
+        key policy allows the account (its root) and so leaves the key to IAM."""
+        kms = self.core.clients.for_arn("kms", request.resource)
+        try:
+            document = kms.get_key_policy(KeyId=request.resource, PolicyName="default")["Policy"]
+        except kms.exceptions.NotFoundException:
+            return Decision(False, "the key does not exist")
+        key_id = request.resource.rsplit("/", 1)[-1]
+        key_policy = statements(f"key {key_id} policy", document)
+        root = f"arn:aws:iam::{principal.account}:root"
+
+        def names_only_the_account(statement: Statement) -> bool:
+            element = statement.body.get("Principal")
+            values = element.get("AWS") if isinstance(element, Mapping) else None
+            listed = values if isinstance(values, list) else [values]
+            return values is not None and all(v in (root, principal.account) for v in listed)
+
+        delegating = [s for s in key_policy if names_only_the_account(s)]
+        direct = [s for s in key_policy if not names_only_the_account(s)]
+        named = replace(request, principal=principal.identity_arn)
+        everything = evaluate(named, identity, key_policy)
+        if not everything.allowed and everything.statement is not None:
+            return everything  # an explicit deny, in IAM or in the key policy
+        granted = evaluate(named, [], direct)
+        if granted.allowed:
+            return granted  # the key policy allows the principal itself
+        by_iam = evaluate(named, identity)
+        if by_iam.allowed and evaluate(replace(named, principal=root), [], delegating).allowed:
+            return by_iam  # the key policy leaves the key to IAM, and IAM allows it
+        return Decision(False, "the key policy neither allows it nor leaves the key to IAM")
 
     def __call__(self, call: ApiCall) -> Refusal | None:
         key = call.access_key or ""
