@@ -51,6 +51,11 @@ def function(
         for source in sorted(code_dir.glob("*.py")):
             archive.write(source, source.name)
     role_arn = iam.execution_role(ctx, logical_id, props)
+    if not ctx.core.service("iam").role_trusts(role_arn, "lambda.amazonaws.com"):
+        # CreateFunction's own answer (InvalidParameterValueException)
+        raise TemplateError(
+            f"{logical_id}: The role defined for the function cannot be assumed by Lambda."
+        )
     created = ctx.client("lambda").create_function(
         FunctionName=name,
         Runtime=runtime,

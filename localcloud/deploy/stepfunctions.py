@@ -43,6 +43,12 @@ def _create(
     kind: str,
     body_type: str,
 ) -> Deployed:
+    if not ctx.core.service("iam").role_trusts(role, "states.amazonaws.com"):
+        # CreateStateMachine's own answer (AccessDeniedException)
+        raise TemplateError(
+            f"{logical_id}: Neither the global service principal states.amazonaws.com, nor "
+            "the regional one is authorized to assume the provided role."
+        )
     created = ctx.client("stepfunctions").create_state_machine(
         name=name, definition=definition, roleArn=role, type=kind
     )

@@ -226,3 +226,63 @@ def test_a_kms_key_policy_decides_before_iam_as_kms_documents(cloud: LocalCloud)
     assert reader.get_object(Bucket="vault", Key="open")["Body"].read() == b"x"
     assert error_code(lambda: reader.get_object(Bucket="vault", Key="closed")) == "AccessDenied"
     assert cloud.iam.denials[-1].action == "kms:Decrypt"
+
+
+UNTRUSTING = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  EcsOnlyRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ecs-tasks.amazonaws.com}
+            Action: sts:AssumeRole
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: CODE
+      Handler: app.lambda_handler
+      Runtime: python3.13
+      Role: !GetAtt EcsOnlyRole.Arn
+"""
+
+
+def test_a_function_whose_role_does_not_trust_lambda_does_not_deploy(tmp_path: Any) -> None:
+    from localcloud import TemplateError
+    from tests.localcloud.conftest import TEMPLATES
+
+    template = tmp_path / "template.yaml"
+    template.write_text(UNTRUSTING.replace("CODE", str(TEMPLATES / "fixtures" / "worker")))
+    with pytest.raises(TemplateError, match="cannot be assumed by Lambda"):
+        LocalCloud(template=template).start()
+
+
+def test_creating_a_function_needs_pass_role_on_its_role(cloud: LocalCloud) -> None:
+    role = cloud.attribute("RecorderARole", "Arn")
+    create = {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"}
+    without = user(cloud, "builder", create).client("lambda")
+    with_pass = user(
+        cloud,
+        "deployer",
+        create,
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": role,
+            "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+        },
+    ).client("lambda")
+    function = {
+        "Runtime": "python3.13",
+        "Role": role,
+        "Handler": "app.lambda_handler",
+        "Code": {"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+    }
+    assert error_code(lambda: without.create_function(FunctionName="f1", **function)) == (
+        "AccessDeniedException"
+    )
+    assert cloud.iam.denials[-1].action == "iam:PassRole"
+    with_pass.create_function(FunctionName="f2", **function)

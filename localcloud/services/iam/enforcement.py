@@ -54,6 +54,7 @@ KNOWN_KEYS = frozenset(
         "cloudwatch:namespace",
         "kms:ViaService",
         "kms:CallerAccount",
+        "iam:PassedToService",
     }
 )
 
@@ -386,6 +387,16 @@ class Authorizer:
         )
         LOG.warning("IAM %s: %s", "denied" if self.mode == "enforce" else "would deny", message)
         return self.mode == "warn"
+
+    def role_trusts(self, role_arn: str, service: str) -> bool:
+        """Whether the role's trust policy lets the service assume it (sts:AssumeRole)."""
+        if self.mode == "off":
+            return True
+        iam = self.core.clients("iam")
+        role = iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
+        trust = statements(f"{role['RoleName']} trust policy", role["AssumeRolePolicyDocument"])
+        request = Request(service, "sts:AssumeRole", role_arn, {}, KNOWN_KEYS)
+        return evaluate(request, [], trust).allowed or self.mode == "warn"
 
     def statement_use(self, roles: Mapping[str, str]) -> dict[str, bool]:
         """For each Allow statement of these roles' inline policies (logical id -> role name):

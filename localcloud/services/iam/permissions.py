@@ -286,6 +286,42 @@ def _terminate_job(c: Call) -> list[Need]:
     return [Need("batch:TerminateJob", c.arn("batch", f"job/{c.params['jobId']}"))]
 
 
+def _pass_role(c: Call, role: Any, service: str) -> list[Need]:
+    # "To configure many AWS services, you must pass an IAM role to the service": iam:PassRole
+    # on the role, with iam:PassedToService naming the service it is passed to.
+    if not role:
+        return []
+    return [Need("iam:PassRole", str(role), {"iam:PassedToService": service})]
+
+
+def _create_function(c: Call) -> list[Need]:
+    arn = c.arn("lambda", f"function:{c.params['FunctionName']}")
+    return [
+        Need("lambda:CreateFunction", arn),
+        *_pass_role(c, c.params.get("Role"), "lambda.amazonaws.com"),
+    ]
+
+
+def _create_state_machine(c: Call) -> list[Need]:
+    arn = c.arn("states", f"stateMachine:{c.params['name']}")
+    return [
+        Need("states:CreateStateMachine", arn),
+        *_pass_role(c, c.params.get("roleArn"), "states.amazonaws.com"),
+    ]
+
+
+def _put_targets(c: Call) -> list[Need]:
+    bus = str(c.params.get("EventBusName") or "default")
+    rule = c.arn(
+        "events",
+        f"rule/{c.params['Rule']}" if bus == "default" else f"rule/{bus}/{c.params['Rule']}",
+    )
+    needs = [Need("events:PutTargets", rule)]
+    for target in c.params.get("Targets") or []:
+        needs += _pass_role(c, target.get("RoleArn"), "events.amazonaws.com")
+    return needs
+
+
 def _invoke(c: Call) -> list[Need]:
     name = str(c.params["FunctionName"])
     arn = name if name.startswith("arn:") else c.arn("lambda", f"function:{name}")
@@ -327,6 +363,9 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("stepfunctions", "DescribeExecution"): _given_arn("states:DescribeExecution", "executionArn"),
     ("stepfunctions", "StopExecution"): _given_arn("states:StopExecution", "executionArn"),
     ("lambda", "Invoke"): _invoke,
+    ("lambda", "CreateFunction"): _create_function,
+    ("stepfunctions", "CreateStateMachine"): _create_state_machine,
+    ("events", "PutTargets"): _put_targets,
     ("secretsmanager", "GetSecretValue"): _secret("secretsmanager:GetSecretValue"),
     ("secretsmanager", "DescribeSecret"): _secret("secretsmanager:DescribeSecret"),
     ("secretsmanager", "PutSecretValue"): _secret("secretsmanager:PutSecretValue"),

@@ -126,6 +126,18 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("batch", "SubmitJob"): {"jobQueue": "q", "jobDefinition": "isaac"},
     ("batch", "TerminateJob"): {"jobId": "0123"},
+    ("lambda", "CreateFunction"): {
+        "FunctionName": "f",
+        "Role": f"arn:aws:iam::{ACCOUNT}:role/service-role/f-role",
+    },
+    ("stepfunctions", "CreateStateMachine"): {
+        "name": "m",
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/m-role",
+    },
+    ("events", "PutTargets"): {
+        "Rule": "r",
+        "Targets": [{"Id": "1", "Arn": "x", "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r-role"}],
+    },
 }
 
 
