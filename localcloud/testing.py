@@ -34,6 +34,7 @@ __all__ = [
     "managed_policies_loaded_once",
     "metric_series",
     "only",
+    "publish_as_service",
     "set_cluster_task_counts",
     "set_rotation_enabled",
     "set_snapshot_start_time",
@@ -154,6 +155,27 @@ def drain(cloud: LocalCloud, queue_url: str, region: str | None = None) -> list[
             bodies.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return bodies
+
+
+def publish_as_service(
+    cloud: LocalCloud,
+    topic_arn: str,
+    service: str,
+    *,
+    message: str,
+    subject: str | None = None,
+    source_arn: str | None = None,
+) -> None:
+    """Publish as an AWS service does (Budgets: `budgets.amazonaws.com`): only if the topic's
+    access policy lets that service publish for this account. A refused publish raises, where
+    on AWS the service's notification would be lost without a word."""
+    decision = cloud.iam.service_may_publish(
+        topic_arn, service, source_arn=source_arn, source_account=cloud.account_id
+    )
+    if not decision.allowed and cloud.iam.mode == "enforce":
+        raise PermissionError(f"{service} may not publish to {topic_arn}: {decision.reason}")
+    kwargs = {"Subject": subject} if subject else {}
+    cloud.client("sns").publish(TopicArn=topic_arn, Message=message, **kwargs)
 
 
 class TopicTap:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from localcloud.deploy.context import DeployContext, noop, string
+from localcloud.deploy.context import DeployContext, string
 from localcloud.deploy.stack import Deployed
 
 
@@ -50,8 +50,20 @@ def subscription(
     return Deployed(logical_id, body["Type"], arn, {"Arn": arn})
 
 
+def topic_policy(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    """The topics' access policy, which replaces the default one (SetTopicAttributes Policy)."""
+    document = json.dumps(props["PolicyDocument"])
+    for arn in props.get("Topics") or []:
+        ctx.client("sns").set_topic_attributes(
+            TopicArn=str(arn), AttributeName="Policy", AttributeValue=document
+        )
+    return Deployed(logical_id, body["Type"], f"{ctx.stack.name}-{logical_id}")
+
+
 PROVISIONERS = {
     "AWS::SNS::Topic": topic,
     "AWS::SNS::Subscription": subscription,
-    "AWS::SNS::TopicPolicy": noop,
+    "AWS::SNS::TopicPolicy": topic_policy,
 }

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from localcloud.testing import TopicTap
+from localcloud.testing import TopicTap, publish_as_service
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
@@ -36,8 +36,12 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
         if ":" in line and not line.startswith("[") and "http" not in line:
             report.detail(line)
     topic = cloud.physical_id("BudgetAlertTopic")
-    cloud.client("sns").publish(
-        TopicArn=topic, Message=notification["Message"], Subject=notification["Subject"]
+    publish_as_service(  # as AWS Budgets, which the topic's policy alone lets publish
+        cloud,
+        topic,
+        "budgets.amazonaws.com",
+        message=notification["Message"],
+        subject=notification["Subject"],
     )
     cloud.wait_idle(timeout=60)
     [execution] = cloud.executions("CostControlStateMachine")
@@ -52,8 +56,12 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
         report.detail(f"{record['target']}: {record['result']}, why: {record['why']}")
 
     report.step("Budgets repeats the alert (and SNS delivers twice): nothing new starts")
-    cloud.client("sns").publish(
-        TopicArn=topic, Message=notification["Message"], Subject=notification["Subject"]
+    publish_as_service(  # as AWS Budgets, which the topic's policy alone lets publish
+        cloud,
+        topic,
+        "budgets.amazonaws.com",
+        message=notification["Message"],
+        subject=notification["Subject"],
     )
     cloud.wait_idle(timeout=60)
     count = len(cloud.executions("CostControlStateMachine"))

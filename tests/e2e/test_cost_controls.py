@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
-from localcloud.testing import TopicTap
+from localcloud.testing import TopicTap, publish_as_service
 from tests.conftest import load_event
 
 FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
@@ -44,10 +44,12 @@ def start(stack: Any, **parameters: str) -> tuple[LocalCloud, TopicTap]:
 
 def publish_budget_alert(cloud: LocalCloud, event_file: str = "budget_alert_actual.json") -> None:
     sns = load_event(f"cost_controls/{event_file}")["Records"][0]["Sns"]
-    cloud.client("sns").publish(
-        TopicArn=cloud.physical_id("BudgetAlertTopic"),
-        Message=sns["Message"],
-        Subject=sns["Subject"],
+    publish_as_service(  # as AWS Budgets, which the topic's policy alone lets publish
+        cloud,
+        cloud.physical_id("BudgetAlertTopic"),
+        "budgets.amazonaws.com",
+        message=sns["Message"],
+        subject=sns["Subject"],
     )
     cloud.wait_idle(timeout=60)
 
@@ -225,3 +227,11 @@ def test_principals_with_iam_paths_are_restricted_with_enforcement_on(stack: Any
         "user": [READ_ONLY],
     }
     assert cloud.iam.denials == []
+
+
+def test_only_aws_budgets_may_publish_to_the_budget_topic(stack: Any) -> None:
+    cloud, _ = start(stack)
+    topic = cloud.physical_id("BudgetAlertTopic")
+    with pytest.raises(PermissionError, match=r"cloudwatch\.amazonaws\.com may not publish"):
+        publish_as_service(cloud, topic, "cloudwatch.amazonaws.com", message="not a budget")
+    assert cloud.executions("CostControlStateMachine") == []

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from localcloud.core import Core
@@ -45,7 +46,6 @@ KNOWN_KEYS = frozenset(
         "aws:SecureTransport",
         "aws:CurrentTime",
         "aws:EpochTime",
-        "aws:TokenIssueTime",
         "aws:SourceArn",
         "aws:SourceAccount",
         "aws:ViaAWSService",
@@ -253,6 +253,9 @@ class Authorizer:
                 "aws:PrincipalType": "AssumedRole" if principal.kind == "role" else "User",
                 "aws:RequestedRegion": region,
                 "aws:SecureTransport": True,
+                "aws:CurrentTime": datetime.fromtimestamp(self.core.clock.wall(), UTC),
+                "aws:EpochTime": int(self.core.clock.wall()),
+                "aws:ViaAWSService": bool(need.context.get("kms:ViaService")),
                 **need.context,
             }
             if principal.kind == "user":
@@ -387,6 +390,29 @@ class Authorizer:
         )
         LOG.warning("IAM %s: %s", "denied" if self.mode == "enforce" else "would deny", message)
         return self.mode == "warn"
+
+    def service_may_publish(
+        self, topic_arn: str, service: str, *, source_arn: str | None, source_account: str
+    ) -> Decision:
+        """A service publishing to a topic (Budgets, CloudWatch alarms), by the topic's
+        access policy, as SNS decides it."""
+        sns = self.core.clients.for_arn("sns", topic_arn)
+        document = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("Policy")
+        topic_policy = statements(f"topic {topic_arn.rsplit(':', 1)[-1]} policy", document or "{}")
+        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
+        request = Request(
+            service, "sns:Publish", topic_arn, {k: v for k, v in context.items() if v}, KNOWN_KEYS
+        )
+        decision = evaluate(request, [], topic_policy)
+        if decision.statement is not None:
+            with self._lock:
+                self.exercised.add((decision.statement.policy, decision.statement.index))
+        if not decision.allowed:
+            self.denials.append(Denial(service, "sns:Publish", topic_arn, decision.reason, None))
+            LOG.warning(
+                "IAM denied: %s may not publish to %s (its access policy)", service, topic_arn
+            )
+        return decision
 
     def role_trusts(self, role_arn: str, service: str) -> bool:
         """Whether the role's trust policy lets the service assume it (sts:AssumeRole)."""
