@@ -188,9 +188,22 @@ class TopicTap:
         arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        cloud.client("sns").subscribe(
-            TopicArn=cloud.physical_id(topic_logical_id), Protocol="sqs", Endpoint=arn
-        )
+        topic = cloud.physical_id(topic_logical_id)
+        # As on AWS, SNS may send to the queue only if the queue's policy says so.
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+                }
+            ],
+        }
+        sqs.set_queue_attributes(QueueUrl=self.url, Attributes={"Policy": json.dumps(policy)})
+        cloud.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
 
     def messages(self) -> list[dict[str, Any]]:
         """Every notification received since the last call (Subject, Message, attributes)."""

@@ -75,6 +75,17 @@ def install(core: Core) -> None:
         deduplication_id: str | None = None,
         message_structure: str | None = None,
     ) -> None:
+        if self.protocol == "sqs" and not core.service("iam").service_may_send(
+            self.endpoint, "sns.amazonaws.com", source_arn=self.topic.arn
+        ):
+            # SNS cannot deliver: the queue's policy does not let the topic send to it.
+            core.record_failure(
+                f"SNS delivery from {self.topic.arn}",
+                "AccessDenied",
+                f"sns.amazonaws.com may not send to {self.endpoint} (its queue policy)",
+                message,
+            )
+            return None
         if self.protocol != "lambda" or core.functions.get(self.endpoint) is None:
             return original(  # type: ignore[no-any-return]
                 self,

@@ -286,3 +286,17 @@ def test_creating_a_function_needs_pass_role_on_its_role(cloud: LocalCloud) -> N
     )
     assert cloud.iam.denials[-1].action == "iam:PassRole"
     with_pass.create_function(FunctionName="f2", **function)
+
+
+def test_sns_sends_to_a_queue_only_as_the_queues_policy_allows(cloud: LocalCloud) -> None:
+    sns, sqs = cloud.client("sns"), cloud.client("sqs")
+    topic = sns.create_topic(Name="news")["TopicArn"]
+    url = sqs.create_queue(QueueName="closed-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="dropped: the queue has no policy for the topic")
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    [refused] = cloud.async_failures
+    assert refused.error_type == "AccessDenied"

@@ -75,6 +75,16 @@ class Router:
             elif service == "sns":
                 clients.for_arn("sns", arn).publish(TopicArn=arn, Message=_text(payload))
                 results.append(arn)
+            elif service == "sqs" and not self.core.service("iam").service_may_send(
+                arn, "events.amazonaws.com", source_arn=rule.arn
+            ):
+                self.core.record_failure(
+                    f"rule {rule.name}",
+                    "AccessDenied",
+                    f"events.amazonaws.com may not send to {arn} (its queue policy)",
+                    payload,
+                )
+                results.append(arn)
             elif service == "sqs":
                 _, _, _, _, account, name = arn.split(":")
                 sqs = clients.for_arn("sqs", arn)

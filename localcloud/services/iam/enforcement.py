@@ -414,6 +414,35 @@ class Authorizer:
             )
         return decision
 
+    def service_may_send(self, queue_arn: str, service: str, *, source_arn: str) -> bool:
+        """Whether a service (SNS for a subscription, EventBridge for a target) may send to
+        the queue, by the queue's policy, as SQS decides it."""
+        if self.mode == "off":
+            return True
+        _, _, _, region, account, name = queue_arn.split(":")
+        sqs = self.core.clients("sqs", region)
+        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+        document = attributes.get("Attributes", {}).get("Policy") or "{}"
+        queue_policy = statements(f"queue {name} policy", document)
+        request = Request(
+            service, "sqs:SendMessage", queue_arn, {"aws:SourceArn": source_arn}, KNOWN_KEYS
+        )
+        decision = evaluate(request, [], queue_policy)
+        if decision.statement is not None:
+            with self._lock:
+                self.exercised.add((decision.statement.policy, decision.statement.index))
+        if decision.allowed:
+            return True
+        self.denials.append(Denial(service, "sqs:SendMessage", queue_arn, decision.reason, None))
+        LOG.warning(
+            "IAM %s: %s may not send to %s (its queue policy)",
+            "denied" if self.mode == "enforce" else "would deny",
+            service,
+            queue_arn,
+        )
+        return self.mode == "warn"
+
     def role_trusts(self, role_arn: str, service: str) -> bool:
         """Whether the role's trust policy lets the service assume it (sts:AssumeRole)."""
         if self.mode == "off":
