@@ -36,14 +36,18 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
         if ":" in line and not line.startswith("[") and "http" not in line:
             report.detail(line)
     topic = cloud.physical_id("BudgetAlertTopic")
-    publish_as_service(  # as AWS Budgets, which the topic's policy alone lets publish
-        cloud,
-        topic,
-        "budgets.amazonaws.com",
-        message=notification["Message"],
-        subject=notification["Subject"],
-    )
-    cloud.wait_idle(timeout=60)
+
+    def budgets_publishes() -> None:  # as AWS Budgets, which the topic's policy alone allows
+        publish_as_service(
+            cloud,
+            topic,
+            "budgets.amazonaws.com",
+            message=notification["Message"],
+            subject=notification["Subject"],
+        )
+        cloud.wait_idle(timeout=60)
+
+    budgets_publishes()
     [execution] = cloud.executions("CostControlStateMachine")
     report.step(f"CostControlStateMachine ran as {execution['name']}")
     report.execution(execution)
@@ -56,14 +60,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
         report.detail(f"{record['target']}: {record['result']}, why: {record['why']}")
 
     report.step("Budgets repeats the alert (and SNS delivers twice): nothing new starts")
-    publish_as_service(  # as AWS Budgets, which the topic's policy alone lets publish
-        cloud,
-        topic,
-        "budgets.amazonaws.com",
-        message=notification["Message"],
-        subject=notification["Subject"],
-    )
-    cloud.wait_idle(timeout=60)
+    budgets_publishes()
     count = len(cloud.executions("CostControlStateMachine"))
     expect(count == 1, f"{count} executions after a repeated alert")
     report.detail("still one execution for this budget period")

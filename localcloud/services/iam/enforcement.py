@@ -351,6 +351,36 @@ class Authorizer:
         code, status = ERRORS.get(call.service, DEFAULT_ERROR)
         return Refusal(status, code, message)
 
+    def _by_resource_policy(
+        self,
+        service: str,
+        action: str,
+        resource: str,
+        label: str,
+        document: Any,
+        context: Mapping[str, str | None],
+    ) -> Decision:
+        """A service's call decided by the resource's own policy (the caller is the service
+        principal, which has no identity policies), recorded and logged like any call."""
+        request = Request(
+            service, action, resource, {k: v for k, v in context.items() if v}, KNOWN_KEYS
+        )
+        decision = evaluate(request, [], statements(label, document or "{}"))
+        if decision.statement is not None:
+            with self._lock:
+                self.exercised.add((decision.statement.policy, decision.statement.index))
+        if not decision.allowed:
+            self.denials.append(Denial(service, action, resource, decision.reason, None))
+            LOG.warning(
+                "IAM %s: %s may not %s on %s (%s)",
+                "denied" if self.mode == "enforce" else "would deny",
+                service,
+                action,
+                resource,
+                label,
+            )
+        return decision
+
     def service_may_invoke(
         self,
         function_arn: str,
@@ -367,29 +397,17 @@ class Authorizer:
         try:
             document = lambda_.get_policy(FunctionName=function_arn)["Policy"]
         except lambda_.exceptions.ResourceNotFoundException:
-            document = {"Statement": []}  # no resource policy: no service may invoke it
+            document = None  # no resource policy: no service may invoke it
         name = function_arn.rsplit(":", 1)[-1]
-        resource_policy = statements(f"function {name} resource policy", document)
-        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
-        request = Request(
+        decision = self._by_resource_policy(
             service,
             "lambda:InvokeFunction",
             function_arn,
-            {k: v for k, v in context.items() if v},
-            KNOWN_KEYS,
+            f"function {name} resource policy",
+            document,
+            {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account},
         )
-        decision = evaluate(request, [], resource_policy)
-        if decision.statement is not None:
-            with self._lock:
-                self.exercised.add((decision.statement.policy, decision.statement.index))
-        if decision.allowed:
-            return True
-        message = f"{service} may not invoke {function_arn}: its resource policy does not allow it"
-        self.denials.append(
-            Denial(service, "lambda:InvokeFunction", function_arn, decision.reason, None)
-        )
-        LOG.warning("IAM %s: %s", "denied" if self.mode == "enforce" else "would deny", message)
-        return self.mode == "warn"
+        return decision.allowed or self.mode == "warn"
 
     def service_may_publish(
         self, topic_arn: str, service: str, *, source_arn: str | None, source_account: str
@@ -398,21 +416,14 @@ class Authorizer:
         access policy, as SNS decides it."""
         sns = self.core.clients.for_arn("sns", topic_arn)
         document = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("Policy")
-        topic_policy = statements(f"topic {topic_arn.rsplit(':', 1)[-1]} policy", document or "{}")
-        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
-        request = Request(
-            service, "sns:Publish", topic_arn, {k: v for k, v in context.items() if v}, KNOWN_KEYS
+        return self._by_resource_policy(
+            service,
+            "sns:Publish",
+            topic_arn,
+            f"topic {topic_arn.rsplit(':', 1)[-1]} policy",
+            document,
+            {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account},
         )
-        decision = evaluate(request, [], topic_policy)
-        if decision.statement is not None:
-            with self._lock:
-                self.exercised.add((decision.statement.policy, decision.statement.index))
-        if not decision.allowed:
-            self.denials.append(Denial(service, "sns:Publish", topic_arn, decision.reason, None))
-            LOG.warning(
-                "IAM denied: %s may not publish to %s (its access policy)", service, topic_arn
-            )
-        return decision
 
     def service_may_send(self, queue_arn: str, service: str, *, source_arn: str) -> bool:
         """Whether a service (SNS for a subscription, EventBridge for a target) may send to
@@ -423,25 +434,15 @@ class Authorizer:
         sqs = self.core.clients("sqs", region)
         url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
-        document = attributes.get("Attributes", {}).get("Policy") or "{}"
-        queue_policy = statements(f"queue {name} policy", document)
-        request = Request(
-            service, "sqs:SendMessage", queue_arn, {"aws:SourceArn": source_arn}, KNOWN_KEYS
-        )
-        decision = evaluate(request, [], queue_policy)
-        if decision.statement is not None:
-            with self._lock:
-                self.exercised.add((decision.statement.policy, decision.statement.index))
-        if decision.allowed:
-            return True
-        self.denials.append(Denial(service, "sqs:SendMessage", queue_arn, decision.reason, None))
-        LOG.warning(
-            "IAM %s: %s may not send to %s (its queue policy)",
-            "denied" if self.mode == "enforce" else "would deny",
+        decision = self._by_resource_policy(
             service,
+            "sqs:SendMessage",
             queue_arn,
+            f"queue {name} policy",
+            attributes.get("Attributes", {}).get("Policy"),
+            {"aws:SourceArn": source_arn},
         )
-        return self.mode == "warn"
+        return decision.allowed or self.mode == "warn"
 
     def role_trusts(self, role_arn: str, service: str) -> bool:
         """Whether the role's trust policy lets the service assume it (sts:AssumeRole)."""
