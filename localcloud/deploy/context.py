@@ -49,11 +49,3 @@ def string(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
-
-
-def noop(
-    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
-) -> Deployed:
-    """A resource the local cloud records but has nothing to create for (moto does not
-    enforce IAM, so permissions and resource policies change nothing yet)."""
-    return Deployed(logical_id, body["Type"], f"{ctx.stack.name}-{logical_id}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from localcloud.deploy.context import DeployContext, noop
+from localcloud.deploy.context import DeployContext
 from localcloud.deploy.stack import Deployed
 from localcloud.errors import TemplateError
 
@@ -99,10 +99,28 @@ def managed_policy(
     return Deployed(logical_id, body["Type"], arn, {"PolicyArn": arn})
 
 
+def inline_policy(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    """An inline policy put on each role, user and group it names (PutRolePolicy, …)."""
+    iam = ctx.client("iam")
+    document = json.dumps(props["PolicyDocument"])
+    for kind, targets in (("role", "Roles"), ("user", "Users"), ("group", "Groups")):
+        for target in props.get(targets) or []:
+            getattr(iam, f"put_{kind}_policy")(
+                **{
+                    f"{kind.capitalize()}Name": str(target),
+                    "PolicyName": str(props["PolicyName"]),
+                    "PolicyDocument": document,
+                }
+            )
+    return Deployed(logical_id, body["Type"], f"{ctx.stack.name}-{logical_id}")
+
+
 PROVISIONERS = {
     "AWS::IAM::Role": role,
     "AWS::IAM::Group": group,
     "AWS::IAM::User": user,
     "AWS::IAM::ManagedPolicy": managed_policy,
-    "AWS::IAM::Policy": noop,
+    "AWS::IAM::Policy": inline_policy,
 }

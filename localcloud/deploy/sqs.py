@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from localcloud.deploy.context import DeployContext, noop, string
+from localcloud.deploy.context import DeployContext, string
 from localcloud.deploy.stack import Deployed
 
 _ATTRIBUTES = (
@@ -31,7 +31,18 @@ def queue(
     return Deployed(logical_id, body["Type"], url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
 
 
+def queue_policy(
+    ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
+) -> Deployed:
+    """The queues' access policy (SetQueueAttributes Policy), which SQS evaluates for the
+    services that send to them."""
+    document = json.dumps(props["PolicyDocument"])
+    for url in props.get("Queues") or []:
+        ctx.client("sqs").set_queue_attributes(QueueUrl=str(url), Attributes={"Policy": document})
+    return Deployed(logical_id, body["Type"], f"{ctx.stack.name}-{logical_id}")
+
+
 PROVISIONERS = {
     "AWS::SQS::Queue": queue,
-    "AWS::SQS::QueuePolicy": noop,
+    "AWS::SQS::QueuePolicy": queue_policy,
 }

@@ -84,3 +84,63 @@ def test_a_policy_without_statements_is_refused_as_iam_refuses_it(cloud: LocalCl
         iam.put_role_policy(
             RoleName="empty", PolicyName="p", PolicyDocument=json.dumps({"Statement": []})
         )
+
+
+POLICIES = """
+Resources:
+  Inbox:
+    Type: AWS::SQS::Queue
+  News:
+    Type: AWS::SNS::Topic
+  InboxPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Inbox]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: sns.amazonaws.com}
+            Action: sqs:SendMessage
+            Resource: !GetAtt Inbox.Arn
+            Condition: {ArnEquals: {aws:SourceArn: !Ref News}}
+  Subscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref News
+      Protocol: sqs
+      Endpoint: !GetAtt Inbox.Arn
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}
+  ReadInbox:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: read-inbox
+      Roles: [!Ref Reader]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: sqs:ReceiveMessage, Resource: !GetAtt Inbox.Arn}
+"""
+
+
+def test_a_queue_policy_and_an_inline_policy_in_the_template_take_effect(
+    cloud_factory: Any, tmp_path: Any
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(POLICIES)
+    cloud = cloud_factory(template=template)
+    policy = cloud.client("iam").get_role_policy(
+        RoleName=cloud.physical_id("Reader"), PolicyName="read-inbox"
+    )["PolicyDocument"]
+    assert policy["Statement"][0]["Action"] == "sqs:ReceiveMessage"
+    cloud.client("sns").publish(TopicArn=cloud.physical_id("News"), Message="let in")
+    cloud.wait_idle(timeout=30)
+    messages = cloud.client("sqs").receive_message(QueueUrl=cloud.physical_id("Inbox"))
+    assert [json.loads(m["Body"])["Message"] for m in messages["Messages"]] == ["let in"]
+    assert cloud.async_failures == []
