@@ -112,12 +112,13 @@ asl: $(PY_STAMP) $(NPM_STAMP)
 build: $(PY_STAMP)
 	$(BIN)/sam build --template-file $(TEMPLATE) --build-dir .aws-sam/build $(SAM_BUILD_FLAGS)
 
-# Every local cloud records which of template.yaml's role statements allowed a call; pytest ends
-# with those no test exercised (each needs its reason in tests/iam_unexercised.yaml).
+# On a whole run (no PYTEST_ARGS), every local cloud records which of template.yaml's role
+# statements allowed a call, and pytest ends with those no test exercised: each needs its reason
+# in tests/iam_unexercised.yaml, or the run fails.
 IAM_RECORD := $(ROOT)/.pytest-iam
 test: $(PY_STAMP)
 	rm -rf $(IAM_RECORD)
-	LOCALCLOUD_IAM_RECORD=$(IAM_RECORD) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,LOCALCLOUD_IAM_RECORD=$(IAM_RECORD)) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Every step in turn, stopping at the first that fails, then how long each took.
 check: bootstrap

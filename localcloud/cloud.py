@@ -189,7 +189,7 @@ class LocalCloud:
         for stack in self.stacks:
             roles = {lid: d.ref for lid, d in stack.resources.items() if d.type == "AWS::IAM::Role"}
             record = {
-                "template": stack.template_path.name,
+                "template": str(stack.template_path),
                 "stack": stack.name,
                 "statements": self.iam.statement_use(roles),
             }

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 # The account moto serves (plain mock_aws and the local cloud); never written as a literal.
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 
@@ -63,6 +65,7 @@ def lambda_context(name: str = "test-function", timeout_s: int = 60) -> Any:
 # ---------------------------------------------------------------------------- IAM statements
 
 IAM_REASONS = ROOT / "tests" / "iam_unexercised.yaml"
+_IAM_REPORT = pytest.StashKey[list[str]]()
 
 
 def unexercised_statements(folder: Path) -> list[str]:
@@ -70,16 +73,16 @@ def unexercised_statements(folder: Path) -> list[str]:
     seen: dict[str, bool] = {}
     for record in sorted(folder.glob("*.json")):
         data = json.loads(record.read_text(encoding="utf-8"))
-        if data["template"] != TEMPLATE.name:
-            continue
+        if data["template"] != str(TEMPLATE.resolve()):
+            continue  # the local cloud's own test templates
         for key, used in data["statements"].items():
             seen[key] = seen.get(key, False) or used
     return sorted(key for key, used in seen.items() if not used)
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
-    """With LOCALCLOUD_IAM_RECORD set (`make test`), list the template's role statements no
-    test exercised, each with its reason from tests/iam_unexercised.yaml (keys are glob
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    """With LOCALCLOUD_IAM_RECORD set (`make test`), find the template's role statements no
+    test exercised, each to be explained in tests/iam_unexercised.yaml (keys are glob
     patterns); one without a reason fails the run (a permission nothing uses is a permission
     to remove, or a test to write), and so does a reason that no longer matches anything."""
     import fnmatch
@@ -88,26 +91,28 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any)
     import yaml
 
     folder = os.environ.get("LOCALCLOUD_IAM_RECORD")
-    if not folder or getattr(config, "workerinput", None) is not None:
+    if not folder or getattr(session.config, "workerinput", None) is not None:
         return
     left = unexercised_statements(Path(folder))
     reasons: dict[str, str] = yaml.safe_load(IAM_REASONS.read_text(encoding="utf-8")) or {}
-    terminalreporter.section("IAM statements of template.yaml that no test exercised")
 
     def reason(key: str) -> str | None:
         return next((r for p, r in reasons.items() if fnmatch.fnmatchcase(key, p)), None)
 
+    lines = [f"{key}: {reason(key) or 'NO REASON GIVEN'}" for key in left]
     missing = [key for key in left if reason(key) is None]
-    for key in left:
-        terminalreporter.line(f"{key}: {reason(key) or 'NO REASON GIVEN'}")
     stale = sorted(p for p in reasons if not any(fnmatch.fnmatchcase(k, p) for k in left))
-    for key in stale:
-        terminalreporter.line(f"{key}: exercised now, or gone: remove it from {IAM_REASONS.name}")
-    terminalreporter.line(f"{len(left)} unexercised, {len(missing)} without a reason")
-    if (missing or stale) and exitstatus == 0:
-        config._iam_report_failed = True
-
-
-def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
-    if getattr(session.config, "_iam_report_failed", False):
+    lines += [f"{p}: exercised now, or gone: remove it from {IAM_REASONS.name}" for p in stale]
+    lines.append(f"{len(left)} unexercised, {len(missing)} without a reason")
+    session.config.stash[_IAM_REPORT] = lines
+    if (missing or stale) and session.exitstatus == 0:
         session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    lines = config.stash.get(_IAM_REPORT, None)
+    if lines is None:
+        return
+    terminalreporter.section("IAM statements of template.yaml that no test exercised")
+    for line in lines:
+        terminalreporter.line(line)
