@@ -17,6 +17,8 @@ class Clients:
     def __init__(self, default_region: Callable[[], str]) -> None:
         self._default_region = default_region
         self._clients: dict[tuple[str, str], Any] = {}
+        self._credentials: dict[tuple[str, str], dict[str, str]] = {}
+        self._role_clients: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
 
     def __call__(self, service: str, region: str | None = None) -> Any:
@@ -26,6 +28,48 @@ class Clients:
             if key not in self._clients:
                 self._clients[key] = boto3.client(service, region_name=key[1], config=_CONFIG)
             return self._clients[key]
+
+    def role_credentials(self, role_arn: str, session_name: str, region: str) -> dict[str, str]:
+        """Temporary credentials of a role (STS AssumeRole, as a service assumes it), one
+        session per (role, session name)."""
+        key = (role_arn, session_name)
+        with self._lock:
+            cached = self._credentials.get(key)
+        if cached is None:
+            cached = self("sts", region).assume_role(
+                RoleArn=role_arn, RoleSessionName=session_name[:64]
+            )["Credentials"]
+            with self._lock:
+                self._credentials.setdefault(key, cached)
+        return cached
+
+    def as_role(
+        self,
+        role_arn: str,
+        session_name: str,
+        service: str,
+        region: str,
+        config: Config | None = None,
+        endpoint_url: str | None = None,
+    ) -> Any:
+        """A client of `service` signing with that role session's credentials."""
+        key = (role_arn, session_name, service, region, id(config), endpoint_url)
+        with self._lock:
+            client = self._role_clients.get(key)
+        if client is None:
+            credentials = self.role_credentials(role_arn, session_name, region)
+            client = boto3.client(
+                service,
+                region_name=region,
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+                config=config,
+                endpoint_url=endpoint_url,
+            )
+            with self._lock:
+                client = self._role_clients.setdefault(key, client)
+        return client
 
     def for_arn(self, service: str, arn: str) -> Any:
         """The client of `service` in the region an ARN names."""

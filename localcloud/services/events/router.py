@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-
-import boto3
 
 from localcloud.core import Core
 from localcloud.services.events.pattern import matches
@@ -40,8 +36,6 @@ class Router:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._moto_send: Callable[..., None] | None = None
-        self._role_credentials: dict[str, dict[str, str]] = {}
-        self._lock = threading.Lock()
 
     def deliver(self, rule: Any, event: dict[str, Any]) -> list[Any]:
         """Send `event` to every target of a moto rule, as EventBridge does once it matched.
@@ -105,19 +99,7 @@ class Router:
         region = target_arn.split(":")[3]
         if not role_arn:
             return self.core.clients(service, region)
-        with self._lock:
-            if role_arn not in self._role_credentials:
-                self._role_credentials[role_arn] = self.core.clients("sts", region).assume_role(
-                    RoleArn=role_arn, RoleSessionName=uuid.uuid4().hex[:32]
-                )["Credentials"]
-            credentials = self._role_credentials[role_arn]
-        return boto3.client(
-            service,
-            region_name=region,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
+        return self.core.clients.as_role(role_arn, "EventBridge", service, region)
 
     def install(self) -> None:
         from moto.events.models import Rule

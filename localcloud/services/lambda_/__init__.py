@@ -22,6 +22,5 @@ def install(core: Core) -> None:
     runtime = Runtime()
     runtime.on_log = core.on_log
     core.services["lambda"] = runtime
-    credentials = invoke.Credentials(core)
-    invoke.install(core, runtime, credentials)
-    sqs_poller.install(core, credentials)
+    invoke.install(core, runtime, invoke.Credentials(core))
+    sqs_poller.install(core)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
 from localcloud.core import Core, FunctionSpec
@@ -41,19 +40,11 @@ class Credentials:
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self._by_function: dict[str, dict[str, str]] = {}
-        self._lock = threading.Lock()
 
     def of(self, spec: FunctionSpec) -> dict[str, str] | None:
         if not spec.role_arn:
             return None
-        with self._lock:
-            if spec.arn not in self._by_function:
-                sts = self.core.clients("sts", spec.region)
-                self._by_function[spec.arn] = sts.assume_role(
-                    RoleArn=spec.role_arn, RoleSessionName=spec.name[:64]
-                )["Credentials"]
-            return self._by_function[spec.arn]
+        return self.core.clients.role_credentials(spec.role_arn, spec.name, spec.region)
 
 
 def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:

@@ -18,10 +18,8 @@ import logging
 import threading
 from typing import Any
 
-import boto3
-
 from localcloud.core import Core
-from localcloud.services.lambda_.invoke import Credentials, invoke_sync
+from localcloud.services.lambda_.invoke import invoke_sync
 from localcloud.services.sqs import MESSAGE_SIGNAL
 
 LOG = logging.getLogger("localcloud")
@@ -70,10 +68,8 @@ def sqs_lambda_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str
 class QueuePollers:
     """What Lambda's pollers do for every queue with an event source mapping."""
 
-    def __init__(self, core: Core, credentials: Credentials) -> None:
+    def __init__(self, core: Core) -> None:
         self.core = core
-        self.credentials = credentials
-        self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()  # one receive at a time: moto's queues are not thread-safe
         self._urls: dict[str, str] = {}
 
@@ -101,21 +97,9 @@ class QueuePollers:
     def _sqs(self, queue_arn: str, mapping: dict[str, Any]) -> Any:
         """Lambda reads the queue with the function's execution role, as on AWS."""
         spec = self.core.functions.get(mapping["FunctionArn"])
-        credentials = self.credentials.of(spec) if spec is not None else None
-        if credentials is None:
+        if spec is None or not spec.role_arn:
             return self.core.clients.for_arn("sqs", queue_arn)
-        region = queue_arn.split(":")[3]
-        key = (mapping["FunctionArn"], region)
-        with self._lock:
-            if key not in self._clients:
-                self._clients[key] = boto3.client(
-                    "sqs",
-                    region_name=region,
-                    aws_access_key_id=credentials["AccessKeyId"],
-                    aws_secret_access_key=credentials["SecretAccessKey"],
-                    aws_session_token=credentials["SessionToken"],
-                )
-            return self._clients[key]
+        return self.core.clients.as_role(spec.role_arn, spec.name, "sqs", queue_arn.split(":")[3])
 
     def _receive(
         self, queue_arn: str, mapping: dict[str, Any], batch_size: int
@@ -201,6 +185,6 @@ class QueuePollers:
         self.core.dispatcher.submit(again)
 
 
-def install(core: Core, credentials: Credentials) -> None:
-    pollers = QueuePollers(core, credentials)
+def install(core: Core) -> None:
+    pollers = QueuePollers(core)
     core.connect(MESSAGE_SIGNAL, pollers.message_visible)

@@ -11,11 +11,7 @@ Parallel branches too, against the machine's role.
 from __future__ import annotations
 
 import importlib
-import threading
-import uuid
 from typing import Any
-
-import boto3
 
 from localcloud.core import Core
 
@@ -44,47 +40,27 @@ USERS = (
 )
 
 
-class RoleSessions:
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self._credentials: dict[str, dict[str, str]] = {}
-        self._lock = threading.Lock()
-
-    def credentials(self, role_arn: str, region: str) -> dict[str, str]:
-        with self._lock:
-            if role_arn not in self._credentials:
-                self._credentials[role_arn] = self.core.clients("sts", region).assume_role(
-                    RoleArn=role_arn, RoleSessionName=uuid.uuid4().hex[:32]
-                )["Credentials"]
-            return self._credentials[role_arn]
+# The session name Step Functions' integrations call with (what a denial names).
+SESSION = "StepFunctions"
 
 
 def install(core: Core) -> None:
     origin = importlib.import_module(_ORIGIN)
     original = core.hooks.original(origin, "boto_client_for")
-    sessions = RoleSessions(core)
-    clients: dict[tuple[str, str, str], Any] = {}
-    lock = threading.Lock()
+    # One client moto makes per region and service, for its settings (no parameter
+    # validation, no retries) and endpoint: making a client per call is slow.
+    made: dict[tuple[str, str], Any] = {}
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         role_arn = getattr(state_credentials, "role_arn", None)
         if not role_arn:
             return original(region=region, service=service, state_credentials=state_credentials)
-        key = (role_arn, region, service)
-        with lock:
-            if key not in clients:
-                made = original(region=region, service=service, state_credentials=state_credentials)
-                credentials = sessions.credentials(role_arn, region)
-                clients[key] = boto3.client(
-                    service,
-                    region_name=region,
-                    aws_access_key_id=credentials["AccessKeyId"],
-                    aws_secret_access_key=credentials["SecretAccessKey"],
-                    aws_session_token=credentials["SessionToken"],
-                    config=made.meta.config,  # moto's: no parameter validation, no retries
-                    endpoint_url=made.meta.endpoint_url,
-                )
-            return clients[key]
+        if (region, service) not in made:
+            made[(region, service)] = original(region=region, service=service)
+        settings = made[(region, service)].meta
+        return core.clients.as_role(
+            role_arn, SESSION, service, region, settings.config, settings.endpoint_url
+        )
 
     core.hooks.replace(origin, "boto_client_for", boto_client_for)
     for name in USERS:
