@@ -123,9 +123,8 @@ def _invoke(args: argparse.Namespace) -> int:
 
 
 def _local_up(args: argparse.Namespace) -> int:
-    from moto.server import ThreadedMotoServer
-
     from localcloud import LocalCloud
+    from localcloud.server import Server
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("steward: the local cloud only listens on loopback")
@@ -137,9 +136,12 @@ def _local_up(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         iam=args.iam,
     ) as cloud:
-        server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
-        server.start()
-        endpoint = f"http://{args.host}:{args.port}"
+        server = Server(args.host, args.port, args.iam)
+        try:
+            server.start()
+        except OSError as exc:
+            raise SystemExit(f"steward: cannot listen on {args.host}:{args.port}: {exc}") from None
+        endpoint = server.endpoint
         print(f"Steward local cloud on {endpoint}  (Ctrl-C to stop)")
         print(
             f"  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=testing "

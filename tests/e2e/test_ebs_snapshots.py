@@ -173,6 +173,26 @@ def test_a_new_snapshot_is_tagged_retained_and_copied_and_the_dr_stack_retains_t
     assert set(snapshots_of(cloud, vol, region=DR)) == {copy, *older_copies[:6]}
 
 
+def test_copies_are_re_encrypted_with_the_dr_key_with_iam_enforced(clouds: Any) -> None:
+    # EC2 uses the DR key on the copy function's behalf (kms:CreateGrant, kms:Decrypt,
+    # kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt* via
+    # ec2.<region>.amazonaws.com): the copy succeeds only if the function's role has them.
+    cloud = clouds(SnapshotKmsKeyId="alias/steward-dr")
+    kms = cloud.client("kms", region=DR)
+    key = kms.create_key(Description="DR copies")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/steward-dr", TargetKeyId=key)
+    vol = volume(cloud)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [execution] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    [copy] = dr_copies(cloud, new)
+    [described] = cloud.client("ec2", region=DR).describe_snapshots(SnapshotIds=[copy])["Snapshots"]
+    assert described["Encrypted"]
+    assert not [d for d in cloud.iam.denials if d.action.startswith("kms:")]
+
+
 def test_the_same_event_twice_makes_no_second_copy_and_no_extra_deletion(clouds: Any) -> None:
     cloud = clouds()
     vol = volume(cloud)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from steward_cli.main import main
 
@@ -119,6 +120,25 @@ def test_local_up_serves_the_cloud_with_eventbridge_routing_on_loopback() -> Non
             "total": 500,
             "kind": "big-order",
         }
+
+        # A request signed as an IAM user is refused, not answered with every permission:
+        # the server evaluates only its administrator's requests (see localcloud.server).
+        iam = boto3.client("iam", **kwargs)
+        iam.create_user(UserName="dev")
+        key = iam.create_access_key(UserName="dev")["AccessKey"]
+        as_user = {
+            **kwargs,
+            "aws_access_key_id": key["AccessKeyId"],
+            "aws_secret_access_key": key["SecretAccessKey"],
+        }
+        for client, call in (
+            (boto3.client("sqs", **as_user), lambda c: c.list_queues()),
+            (boto3.client("sns", **as_user), lambda c: c.list_topics()),
+        ):
+            with pytest.raises(ClientError) as refused:
+                call(client)
+            assert refused.value.response["Error"]["Code"] == "IamNotEvaluatedOverHttp"
+            assert "AWS_ACCESS_KEY_ID=testing" in refused.value.response["Error"]["Message"]
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -300,3 +301,181 @@ def test_sns_sends_to_a_queue_only_as_the_queues_policy_allows(cloud: LocalCloud
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
     [refused] = cloud.async_failures
     assert refused.error_type == "AccessDenied"
+
+
+def test_copying_a_snapshot_under_a_kms_key_needs_the_keys_ebs_permissions(
+    cloud: LocalCloud,
+) -> None:
+    # "You must grant users permission to call the following actions in order to use EBS
+    # encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey,
+    # kms:GenerateDataKeyWithoutPlainText, kms:ReEncrypt" (EBS User Guide, "Requirements for
+    # Amazon EBS encryption"). EC2 calls KMS for the copy, so kms:ViaService is EC2's endpoint.
+    ec2 = cloud.client("ec2")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    source = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    key = cloud.client("kms", region="us-west-2").create_key()["KeyMetadata"]["Arn"]
+    copy = {"Effect": "Allow", "Action": "ec2:CopySnapshot", "Resource": "*"}
+    ebs_key = {
+        "Effect": "Allow",
+        "Action": [
+            "kms:CreateGrant",
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:ReEncrypt*",
+        ],
+        "Resource": key,
+        "Condition": {"StringEquals": {"kms:ViaService": "ec2.us-west-2.amazonaws.com"}},
+    }
+    without_kms = user(cloud, "copier", copy).client("ec2", region_name="us-west-2")
+    request = {"SourceRegion": "us-east-1", "SourceSnapshotId": source, "Encrypted": True}
+    assert error_code(lambda: without_kms.copy_snapshot(**request, KmsKeyId=key)) == (
+        "UnauthorizedOperation"
+    )
+    assert (cloud.iam.denials[-1].action, cloud.iam.denials[-1].resource) == (
+        "kms:CreateGrant",
+        key,
+    )
+    with_kms = user(cloud, "keyed-copier", copy, ebs_key).client("ec2", region_name="us-west-2")
+    copied = with_kms.copy_snapshot(**request, KmsKeyId=key)["SnapshotId"]
+    [snapshot] = cloud.client("ec2", region="us-west-2").describe_snapshots(SnapshotIds=[copied])[
+        "Snapshots"
+    ]
+    assert snapshot["Encrypted"] and snapshot["KmsKeyId"] == key
+
+
+def _machine_role(cloud: LocalCloud, name: str, *statements: dict[str, Any]) -> str:
+    iam = cloud.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    arn = str(
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    )
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="p",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+    )
+    return arn
+
+
+def test_a_sync_task_needs_its_managed_rule_when_the_machine_is_created(cloud: LocalCloud) -> None:
+    # Step Functions' "IAM policies for AWS Batch" (Run a Job (.sync)): events:PutTargets,
+    # events:PutRule and events:DescribeRule on rule/StepFunctionsGetEventsForBatchJobsRule.
+    # Without them CreateStateMachine answers "'<role>' is not authorized to create
+    # managed-rule." whoever calls it.
+    definition = json.dumps(
+        {
+            "StartAt": "Each",
+            "States": {
+                "Each": {
+                    "Type": "Map",
+                    "ItemProcessor": {
+                        "StartAt": "Run",
+                        "States": {
+                            "Run": {
+                                "Type": "Task",
+                                "Resource": "arn:aws:states:::batch:submitJob.sync",
+                                "Parameters": {
+                                    "JobName": "j",
+                                    "JobQueue": "q",
+                                    "JobDefinition": "d",
+                                },
+                                "End": True,
+                            }
+                        },
+                    },
+                    "End": True,
+                }
+            },
+        }
+    )
+    batch = {"Effect": "Allow", "Action": "batch:*", "Resource": "*"}
+    rule = {
+        "Effect": "Allow",
+        "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+        "Resource": f"arn:aws:events:us-east-1:{cloud.account_id}:rule/StepFunctionsGetEventsForBatchJobsRule",
+    }
+    sfn = cloud.client("stepfunctions")
+    without_rule = _machine_role(cloud, "batch-only", batch)
+    with pytest.raises(ClientError) as caught:
+        sfn.create_state_machine(name="jobs", definition=definition, roleArn=without_rule)
+    assert caught.value.response["Error"] == {
+        "Code": "AccessDeniedException",
+        "Message": f"'{without_rule}' is not authorized to create managed-rule.",
+    }
+    assert cloud.iam.denials[-1].action == "events:PutTargets"
+    with_rule = _machine_role(cloud, "batch-and-rule", batch, rule)
+    arn = sfn.create_state_machine(name="jobs", definition=definition, roleArn=with_rule)[
+        "stateMachineArn"
+    ]
+    with pytest.raises(ClientError) as caught:
+        sfn.update_state_machine(stateMachineArn=arn, roleArn=without_rule)
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_sessions_issued_before_a_revocation_are_denied_by_token_issue_time(
+    cloud: LocalCloud,
+) -> None:
+    # aws:TokenIssueTime is "the date and time that temporary security credentials were
+    # issued" (IAM User Guide, "AWS global condition context keys"); the console's "Revoke
+    # active sessions" denies every session issued before a moment with DateLessThan on it.
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{cloud.account_id}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam = cloud.client("iam")
+    role = iam.create_role(RoleName="operator", AssumeRolePolicyDocument=json.dumps(trust))
+    allow = {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
+    iam.put_role_policy(
+        RoleName="operator",
+        PolicyName="work",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow]}),
+    )
+
+    def session() -> Any:
+        credentials = cloud.client("sts").assume_role(
+            RoleArn=role["Role"]["Arn"], RoleSessionName="someone"
+        )["Credentials"]
+        return boto3.client(
+            "s3",
+            region_name="us-east-1",
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+
+    before = session()
+    cloud.clock.sleep(60)
+    revoked_at = datetime.fromtimestamp(cloud.clock.wall(), UTC)
+    cloud.clock.sleep(60)
+    after = session()
+    revoke = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {
+            "DateLessThan": {"aws:TokenIssueTime": revoked_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        },
+    }
+    iam.put_role_policy(
+        RoleName="operator",
+        PolicyName="AWSRevokeOlderSessions",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [revoke]}),
+    )
+    assert error_code(before.list_buckets) == "AccessDenied"
+    after.list_buckets()

@@ -47,6 +47,7 @@ KNOWN_KEYS = frozenset(
         "aws:CurrentTime",
         "aws:EpochTime",
         "aws:SourceArn",
+        "aws:TokenIssueTime",
         "aws:SourceAccount",
         "aws:ViaAWSService",
         "iam:PolicyARN",
@@ -54,6 +55,7 @@ KNOWN_KEYS = frozenset(
         "cloudwatch:namespace",
         "kms:ViaService",
         "kms:CallerAccount",
+        "kms:GrantIsForAWSResource",
         "iam:PassedToService",
     }
 )
@@ -83,6 +85,7 @@ class Principal:
     name: str
     account: str
     identity_arn: str = ""  # the role's or user's own ARN, as a resource policy names it
+    issued: float | None = None  # when temporary credentials were issued (local cloud time)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class Authorizer:
     denials: list[Denial] = field(default_factory=list)
     exercised: set[tuple[str, int]] = field(default_factory=set)
     _policies: dict[tuple[str, str], list[Statement]] = field(default_factory=dict)
+    # access key id of temporary credentials -> when STS issued them, on the local cloud's clock
+    _issued: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ------------------------------------------------------------------ who is calling
@@ -119,6 +124,7 @@ class Authorizer:
                 role,
                 account,
                 assumed.role_arn,
+                self._issued.get(access_key),
             )
         key = iam_backends[account]["aws"].access_keys.get(access_key)
         if key is not None:
@@ -195,6 +201,16 @@ class Authorizer:
             return None
         return {t["Key"]: t["Value"] for t in snapshot.get("Tags") or []}
 
+    def snapshot_kms_key(self, region: str, snapshot_id: str) -> str | None:
+        ec2 = self.core.clients("ec2", region)
+        try:
+            [snapshot] = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"]
+        except ec2.exceptions.ClientError:
+            return None
+        if not snapshot.get("Encrypted"):
+            return None
+        return self.kms_key_arn(region, str(snapshot.get("KmsKeyId") or "alias/aws/ebs"))
+
     def kms_key_arn(self, region: str, key: str) -> str:
         """A key id, alias or ARN as the key's ARN (what IAM evaluates kms: actions on)."""
         if key.startswith("arn:") and ":key/" in key:
@@ -260,6 +276,10 @@ class Authorizer:
             }
             if principal.kind == "user":
                 context["aws:username"] = principal.name
+            if principal.issued is not None:
+                # "The date and time that temporary security credentials were issued"; a
+                # request signed with long-term credentials has no such key.
+                context["aws:TokenIssueTime"] = datetime.fromtimestamp(principal.issued, UTC)
             request = Request(principal.arn, need.action, need.resource, context, KNOWN_KEYS)
             try:
                 if need.action.startswith("kms:") and ":key/" in need.resource:
@@ -312,9 +332,60 @@ class Authorizer:
             return by_iam  # the key policy leaves the key to IAM, and IAM allows it
         return Decision(False, "the key policy neither allows it nor leaves the key to IAM")
 
+    def _managed_rules(self, call: ApiCall) -> Refusal | None:
+        """Whether the machine's role may create the rules its `.sync` tasks wait on, which
+        Step Functions checks at CreateStateMachine and UpdateStateMachine, whoever calls."""
+        region = call.region or "us-east-1"
+        role, definition = call.params.get("roleArn"), call.params.get("definition")
+        if call.operation == "UpdateStateMachine" and (role is None or definition is None):
+            sfn = self.core.clients("stepfunctions", region)
+            current = sfn.describe_state_machine(stateMachineArn=call.params["stateMachineArn"])
+            role, definition = role or current["roleArn"], definition or current["definition"]
+        if not role or not definition:
+            return None
+        try:
+            needs = permissions.managed_rule_needs(str(definition), region, self.core.account_id)
+        except permissions.UnknownManagedRule as exc:
+            raise IamEvaluationError(str(exc)) from exc
+        except ValueError:
+            return None  # not JSON: Step Functions answers InvalidDefinition
+        name = str(role).rsplit("/", 1)[-1]
+        principal = Principal(str(role), "role", name, self.core.account_id, str(role))
+        identity = self.identity_statements(principal)
+        for need in needs:
+            request = Request(str(role), need.action, need.resource, {}, KNOWN_KEYS)
+            decision = evaluate(request, identity)
+            if decision.statement is not None:
+                with self._lock:
+                    self.exercised.add((decision.statement.policy, decision.statement.index))
+            if decision.allowed:
+                continue
+            message = f"'{role}' is not authorized to create managed-rule."
+            self.denials.append(
+                Denial(
+                    str(role),
+                    need.action,
+                    need.resource,
+                    decision.reason,
+                    str(decision.statement) if decision.statement else None,
+                )
+            )
+            LOG.warning("IAM %s: %s", "denied" if self.mode == "enforce" else "would deny", message)
+            return None if self.mode == "warn" else Refusal(400, "AccessDeniedException", message)
+        return None
+
     def __call__(self, call: ApiCall) -> Refusal | None:
         key = call.access_key or ""
-        if self.mode == "off" or key in ADMIN_KEYS:
+        if self.mode == "off":
+            return None
+        if call.service == "stepfunctions" and call.operation in (
+            "CreateStateMachine",
+            "UpdateStateMachine",
+        ):
+            refused = self._managed_rules(call)
+            if refused is not None:
+                return refused
+        if key in ADMIN_KEYS:
             return None
         principal = self.principal(key)
         if principal is None:
@@ -472,7 +543,17 @@ class Authorizer:
 
 
 def install(core: Core, mode: Mode) -> Authorizer:
+    from moto.sts.models import STSBackend
+
     authorizer = Authorizer(core, mode)
+    assume_role = core.hooks.original(STSBackend, "assume_role")
+
+    def assume_role_noting_issue(self: Any, *args: Any, **kwargs: Any) -> Any:
+        role = assume_role(self, *args, **kwargs)
+        authorizer._issued[role.access_key_id] = core.clock.wall()
+        return role
+
+    core.hooks.replace(STSBackend, "assume_role", assume_role_noting_issue)
     core.services["iam"] = authorizer
     stop = observe(authorizer.forget_policies)
     authorize_with(authorizer)

@@ -7,7 +7,8 @@ their own name on "*", which is right for the many actions that have no resource
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
@@ -36,6 +37,7 @@ class Lookups(Protocol):
     def object_kms_key(self, bucket: str, key: str, version: str | None) -> str | None: ...
     def bucket_kms_key(self, bucket: str) -> str | None: ...
     def kms_key_arn(self, region: str, key: str) -> str: ...
+    def snapshot_kms_key(self, region: str, snapshot_id: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,43 @@ def _copy_snapshot(c: Call) -> list[Need]:
     for spec in c.params.get("TagSpecifications") or []:
         context = {**_tag_context(spec.get("Tags") or []), "ec2:CreateAction": "CopySnapshot"}
         needs.append(Need("ec2:CreateTags", _snapshot(c, "*"), context))
+    return needs + _copy_kms(c, source_region, str(c.params["SourceSnapshotId"]))
+
+
+# EC2 calls KMS on the caller's behalf to copy an encrypted snapshot, or to encrypt a copy:
+# "You must grant users permission to call the following actions in order to use EBS
+# encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey,
+# kms:GenerateDataKeyWithoutPlainText, kms:ReEncrypt" (EBS User Guide, "Requirements for
+# Amazon EBS encryption"). The source snapshot's key is used in its region, the copy's key in
+# the region the copy is made in; a copy of an encrypted snapshot is encrypted even without
+# KmsKeyId, under the account's default EBS key.
+_EBS_KEY_ACTIONS = (
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+)
+
+
+def _copy_kms(c: Call, source_region: str, snapshot_id: str) -> list[Need]:
+    source_key = c.lookups.snapshot_kms_key(source_region, snapshot_id)
+    requested = c.params.get("KmsKeyId")
+    if requested is None and (c.params.get("Encrypted") or source_key):
+        requested = "alias/aws/ebs"
+    needs: list[Need] = []
+
+    def on(key_arn: str, region: str, actions: tuple[str, ...]) -> None:
+        context = {"kms:ViaService": f"ec2.{region}.amazonaws.com", "kms:CallerAccount": c.account}
+        for action in actions:
+            # EC2 creates the grant for the copy, so it is "for an AWS resource"
+            grant = {"kms:GrantIsForAWSResource": True} if action == "kms:CreateGrant" else {}
+            needs.append(Need(action, key_arn, {**context, **grant}))
+
+    if source_key:
+        on(source_key, source_region, ("kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"))
+    if requested is not None:
+        reencrypt = ("kms:ReEncryptTo",) if source_key else ()
+        on(c.lookups.kms_key_arn(c.region, str(requested)), c.region, _EBS_KEY_ACTIONS + reencrypt)
     return needs
 
 
@@ -343,6 +382,7 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("s3", "PutObjectTagging"): _object("s3:PutObjectTagging"),
     ("s3", "DeleteObject"): _object("s3:DeleteObject"),
     ("s3", "DeleteObjects"): _delete_objects,
+    ("s3", "ListBuckets"): lambda c: [Need("s3:ListAllMyBuckets", "*")],
     ("s3", "ListObjectsV2"): _bucket("s3:ListBucket"),
     ("s3", "ListObjects"): _bucket("s3:ListBucket"),
     ("s3", "HeadBucket"): _bucket("s3:ListBucket"),
@@ -410,3 +450,52 @@ def needs(call: ApiCall, region: str, account: str, lookups: Lookups) -> list[Ne
         prefix = PREFIX.get(call.service, call.service)
         return [Need(f"{prefix}:{call.operation}", "*")]
     return entry(Call(call, region, account, lookups))
+
+
+# A `.sync` task waits on an EventBridge rule that Step Functions manages in the account and
+# creates with the state machine's role when the machine is created or updated (the Step
+# Functions Developer Guide's "IAM policies for" each integration list events:PutTargets,
+# events:PutRule and events:DescribeRule on it). A role without them gets
+# "AccessDeniedException: '<role ARN>' is not authorized to create managed-rule." from
+# CreateStateMachine, as users of every IaC tool have reported.
+MANAGED_RULES = {
+    "batch:submitJob.sync": "StepFunctionsGetEventsForBatchJobsRule",
+    "ecs:runTask.sync": "StepFunctionsGetEventsForECSTaskRule",
+    "states:startExecution.sync": "StepFunctionsGetEventsForStepFunctionsExecutionRule",
+    "states:startExecution.sync:2": "StepFunctionsGetEventsForStepFunctionsExecutionRule",
+}
+MANAGED_RULE_ACTIONS = ("events:PutTargets", "events:PutRule", "events:DescribeRule")
+
+
+class UnknownManagedRule(ValueError):
+    """A `.sync` integration whose managed rule the local cloud does not know."""
+
+
+def _task_resources(states: Mapping[str, Any]) -> Iterator[str]:
+    for state in states.values():
+        if state.get("Type") == "Task" and isinstance(state.get("Resource"), str):
+            yield state["Resource"]
+        for branch in state.get("Branches") or []:
+            yield from _task_resources(branch.get("States") or {})
+        for key in ("Iterator", "ItemProcessor"):
+            if isinstance(state.get(key), Mapping):
+                yield from _task_resources(state[key].get("States") or {})
+
+
+def managed_rule_needs(definition: str, region: str, account: str) -> list[Need]:
+    """What the machine's role needs for the rules its `.sync` tasks wait on."""
+    rules: set[str] = set()
+    for resource in _task_resources(json.loads(definition).get("States") or {}):
+        _, _, integration = resource.partition(":states:::")
+        if ".sync" not in integration:
+            continue
+        if integration not in MANAGED_RULES:
+            raise UnknownManagedRule(
+                f"the local cloud does not know the rule Step Functions manages for {resource}"
+            )
+        rules.add(MANAGED_RULES[integration])
+    return [
+        Need(action, f"arn:aws:events:{region}:{account}:rule/{rule}")
+        for rule in sorted(rules)
+        for action in MANAGED_RULE_ACTIONS
+    ]

@@ -41,6 +41,9 @@ class Lookups:
     def kms_key_arn(self, region: str, key: str) -> str:
         return KEY
 
+    def snapshot_kms_key(self, region: str, snapshot_id: str) -> str | None:
+        return KEY
+
 
 OBJECT = {"Bucket": "site", "Key": "a/b.html"}
 IAM = {"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}
@@ -59,6 +62,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("s3", "PutObjectTagging"): OBJECT,
     ("s3", "DeleteObject"): OBJECT,
     ("s3", "DeleteObjects"): {"Bucket": "site", "Delete": {"Objects": [{"Key": "a"}]}},
+    ("s3", "ListBuckets"): {},
     **{
         ("s3", op): {"Bucket": "site"}
         for op in (
