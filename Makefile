@@ -30,7 +30,7 @@ ASL_VALIDATOR := node_modules/.bin/asl-validator
 
 # Bootstrap stamps are keyed on the lock files' content: a changed lock re-installs, an unchanged
 # one is a no-op. (Computed from $(ROOT) so the parse is harmless when SAM runs us elsewhere.)
-PY_LOCK_HASH  := $(shell cd '$(ROOT)' && cat pyproject.toml $(CONSTRAINTS) 2>/dev/null | sha256sum | cut -c1-16)
+PY_LOCK_HASH  := $(shell cd '$(ROOT)' && cat pyproject.toml packages/steward-bearer-token/pyproject.toml $(CONSTRAINTS) 2>/dev/null | sha256sum | cut -c1-16)
 NPM_LOCK_HASH := $(shell cd '$(ROOT)' && cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 PY_STAMP      := $(VENV)/.bootstrap-$(PY_LOCK_HASH)
 NPM_STAMP     := node_modules/.bootstrap-$(NPM_LOCK_HASH)
@@ -57,9 +57,9 @@ help:
 	@echo "make check      bootstrap + lint typecheck cfn-lint validate asl build test (what CI runs)"
 	@echo "make bootstrap  create .venv and node_modules from the lock files (no-op when current)"
 	@echo "make lint       ruff check + ruff format --check     make format   apply ruff fixes + format"
-	@echo "make typecheck  mypy --strict on the steward_common layer"
+	@echo "make typecheck  mypy --strict on the layer, the functions, the CLI and the bearer-token client"
 	@echo "make cfn-lint   cfn-lint $(TEMPLATE)                make validate sam validate --lint"
-	@echo "make asl        asl-validator on every statemachines/*.asl.json"
+	@echo "make asl        asl-validator on every statemachines/<automation>/*.asl.json"
 	@echo "make build      sam build (no Docker) into .aws-sam/"
 	@echo "make test       pytest (PYTEST_ARGS='-m unit' etc.)"
 	@echo "make demo       steward demo on the local cloud     make bench    the benchmarks in bench/"
@@ -79,6 +79,9 @@ $(PY_STAMP): | $(BIN)/python
 		pip setuptools wheel
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) \
 		--no-build-isolation -e '.[dev]'
+	@# The bearer-token client package (its dependencies came with '.[dev]' just above).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--no-deps --no-build-isolation -e packages/steward-bearer-token
 	rm -f $(VENV)/.bootstrap-*
 	touch $@
 
@@ -98,7 +101,7 @@ format: $(PY_STAMP)
 	$(BIN)/ruff format .
 
 typecheck: $(PY_STAMP)
-	$(BIN)/mypy layers/steward_common/steward_common
+	$(BIN)/mypy
 
 cfn-lint: $(PY_STAMP)
 	$(BIN)/cfn-lint $(TEMPLATE)

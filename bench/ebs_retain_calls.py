@@ -6,7 +6,7 @@ A region holds N managed snapshots on N/10 volumes (10 per volume, one a day, al
 One run of the retain step for one volume (retain=7, no age limit) must delete that volume's
 3 oldest snapshots. Two implementations are measured on identical regions:
 
-- steward: `snapshot_retention.retain_snapshots`, which lists only the volume's managed
+- steward: `ebs_snapshots.retention.retain_snapshots`, which lists only the volume's managed
   snapshots (one tag-filtered, paginated `describe_snapshots`) and deletes per snapshot.
 - classic: the original AWS blog design's cleanup: list ALL of the account's snapshots
   (`describe_snapshots(OwnerIds=['self'])`, unfiltered, every page), keep the volume's
@@ -36,14 +36,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT / "functions" / "snapshot_retain", ROOT / "layers" / "steward_common"):
+for _path in (ROOT / "functions" / "ebs_snapshots", ROOT / "layers" / "steward_common"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
 from botocore.exceptions import ClientError  # noqa: E402
-from snapshot_retention import retain_snapshots  # noqa: E402
 
-from steward_common import ebs  # noqa: E402
+from ebs_snapshots import ebs  # noqa: E402
+from ebs_snapshots.retention import retain_snapshots  # noqa: E402
 
 SIZES = (500, 1000, 2000, 5000)
 PER_VOLUME = 10

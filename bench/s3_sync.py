@@ -69,8 +69,7 @@ from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
 for _path in (
-    ROOT / "functions" / "bucket_sync_validate",
-    ROOT / "functions" / "bucket_sync_page",
+    ROOT / "functions" / "bucket_sync",
     ROOT / "layers" / "steward_common",
 ):
     if str(_path) not in sys.path:
@@ -368,8 +367,9 @@ def build_pair(s3: Any, data: Dataset, source: str, destination: str) -> None:
 # ------------------------------------------------------------------------------- the tools
 def run_steward(source: str, destination: str, run_id: str) -> dict[str, Any]:
     """The bucket sync state machine's steps, as the deployed functions run them."""
-    from bucket_sync_copy import MAX_SINGLE_COPY, CopySettings
-    from bucket_sync_pages import (
+    from bucket_sync.config import SyncConfig
+    from bucket_sync.copying import MAX_SINGLE_COPY, CopySettings
+    from bucket_sync.pages import (
         PageSettings,
         add_counts,
         copy_page,
@@ -377,10 +377,8 @@ def run_steward(source: str, destination: str, run_id: str) -> dict[str, Any]:
         guard,
         scan_page,
     )
-    from bucket_sync_request import SyncRequest, validate
-
+    from bucket_sync.request import SyncRequest, validate
     from steward_common import aws
-    from steward_common.bucket_sync import SyncConfig
 
     aws.clear_clients()
     s3 = aws.client("s3")
@@ -663,9 +661,10 @@ def main() -> int:
 
     # imported before timing: a warm Lambda has its modules loaded (the CLI's time includes
     # its start, shown separately)
-    import bucket_sync_pages  # noqa: F401
-    import bucket_sync_request  # noqa: F401
     import moto
+
+    import bucket_sync.pages as bucket_sync_pages  # noqa: F401
+    import bucket_sync.request as bucket_sync_request  # noqa: F401
 
     server = Server()
     os.environ.update(CREDENTIALS)

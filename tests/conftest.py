@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +21,12 @@ def load_event(name: str) -> Any:
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 
 
-def use_function(folder: str) -> None:
-    """Make a function's own modules importable, as the Lambda runtime does for its code."""
-    path = str(ROOT / "functions" / folder)
-    if path not in sys.path:
-        sys.path.insert(0, path)
+def load_handler(automation: str, step: str) -> Any:
+    """A function's handler module, `<automation>.handlers.<step>`, imported as Lambda imports
+    it (functions/<automation> is on pytest's path)."""
+    import importlib
 
-
-def load_handler(folder: str) -> Any:
-    """A function's `app` module, loaded under a unique name (every function has an app.py)."""
-    import importlib.util
-
-    use_function(folder)
-    spec = importlib.util.spec_from_file_location(
-        f"app_{folder}", ROOT / "functions" / folder / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f"{automation}.handlers.{step}")
 
 
 def lambda_context(name: str = "test-function", timeout_s: int = 60) -> Any:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from ebs_snapshots import ebs
 from localcloud import LocalCloud
 from localcloud.testing import TopicTap, set_snapshot_start_time
-from steward_common import ebs
 from tests.conftest import TEMPLATE, load_event
 
 PRIMARY, DR = "us-east-1", "us-west-2"

@@ -6,9 +6,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from ecs_metrics.metrics import CLUSTER_METRICS
 from localcloud import LocalCloud
 from localcloud.testing import ApiCall, TopicTap, before_call, metric_series
-from steward_common.ecs_metrics import CLUSTER_METRICS
 
 
 def start(stack: Any, **parameters: str) -> LocalCloud:

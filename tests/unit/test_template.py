@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +32,8 @@ def test_every_asl_placeholder_has_a_substitution_and_every_substitution_is_used
 
 
 def test_every_asl_file_is_used_by_a_state_machine() -> None:
-    used = {Path(m["Properties"]["DefinitionUri"]).name for m in MACHINES.values()}
-    on_disk = {p.name for p in (ROOT / "statemachines").glob("*.asl.json")}
+    used = {m["Properties"]["DefinitionUri"] for m in MACHINES.values()}
+    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "statemachines").rglob("*.asl.json")}
     assert on_disk == used
 
 
@@ -45,7 +44,7 @@ def test_every_asl_file_is_used_by_a_state_machine() -> None:
         *sorted(
             str(p.relative_to(ROOT))
             for p in [
-                *(ROOT / "statemachines").glob("*"),
+                *(ROOT / "statemachines").rglob("*.asl.json"),
                 *(ROOT / "functions").rglob("*.py"),
                 *(ROOT / "layers").rglob("*.py"),
             ]
@@ -65,24 +64,29 @@ def test_every_function_builds_without_docker_and_names_its_service(logical_id: 
     function = FUNCTIONS[logical_id]
     assert function["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "."}
     assert "POWERTOOLS_SERVICE_NAME" in function["Properties"]["Environment"]["Variables"]
-    app = ROOT / function["Properties"]["CodeUri"] / "app.py"
-    assert "def lambda_handler(" in app.read_text(encoding="utf-8")
 
 
-def test_function_modules_have_unique_names_that_shadow_nothing() -> None:
-    """Lambda puts a function's folder first on sys.path; the local cloud runs every function
-    in one process. A module name used twice, or equal to a library's, would be ambiguous."""
-    seen: dict[str, str] = {}
-    layer = {p.name for p in (ROOT / "layers" / "steward_common").iterdir()}
-    for folder in sorted((ROOT / "functions").iterdir()):
-        for module in folder.glob("*.py"):
-            if module.stem == "app":
-                continue
-            assert module.stem not in seen, (
-                f"{module.stem} is in {folder.name} and {seen.get(module.stem)}"
-            )
-            assert module.stem not in sys.stdlib_module_names and module.stem not in layer
-            seen[module.stem] = folder.name
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_every_handler_is_a_qualified_path_in_its_automations_package(logical_id: str) -> None:
+    # functions/<key>/<key>/handlers/<step>.py, Handler <key>.handlers.<step>.lambda_handler
+    props = FUNCTIONS[logical_id]["Properties"]
+    code_uri = Path(props["CodeUri"])
+    key = code_uri.name
+    assert code_uri.parent.name == "functions"
+    package, handlers, step, attr = props["Handler"].split(".")
+    assert (package, handlers, attr) == (key, "handlers", "lambda_handler")
+    module = ROOT / code_uri / key / "handlers" / f"{step}.py"
+    assert "def lambda_handler(" in module.read_text(encoding="utf-8")
+
+
+def test_one_code_uri_per_automation() -> None:
+    by_key: dict[str, set[str]] = {}
+    for function in FUNCTIONS.values():
+        props = function["Properties"]
+        by_key.setdefault(props["Handler"].split(".")[0], set()).add(props["CodeUri"])
+    assert all(len(uris) == 1 for uris in by_key.values()), by_key
+    on_disk = {p.name for p in (ROOT / "functions").iterdir() if p.is_dir()}
+    assert on_disk == set(by_key)
 
 
 def test_every_automation_resource_can_be_disabled() -> None:

@@ -1,4 +1,8 @@
-"""Reading a rotated bearer token in an application: cached, refreshed once on a 401.
+"""Compatibility module: the bearer-token client is the `steward-bearer-token` package now.
+
+The client lives in packages/steward-bearer-token (import `steward_bearer_token`), which
+applications install on their own. The layer ships that package too, and this module keeps
+what applications attaching the layer import today working:
 
     from steward_common.bearer_token import BearerToken
 
@@ -6,53 +10,36 @@
     response = x_token.request(session, "GET", "https://api.x.com/2/tweets/search/recent",
                                params={"query": "aws"})
 
-The token comes from the secret's AWSCURRENT version through Powertools Parameters, cached for
-`max_age` seconds. A 401 means the token was rotated since it was cached: the helper fetches
-the secret again and retries once. The token is never logged or shown in a repr.
+As before, the default Secrets Manager client is Steward's cached one (`steward_common.aws`), and
+a secret without an access_token raises an error that is an `InvalidInputError` (as it always
+was) and the package's `BearerTokenError` (a `ValueError`) too. Everything else is the
+package's: see its README.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+import steward_bearer_token
 
 from steward_common import aws
 from steward_common.errors import InvalidInputError
 
+__all__ = ["BearerToken", "BearerTokenError"]
 
-class BearerToken:
+
+class BearerTokenError(InvalidInputError, steward_bearer_token.BearerTokenError):
+    """The secret holds no usable bearer token: both of the errors callers may catch."""
+
+
+class BearerToken(steward_bearer_token.BearerToken):
+    """`steward_bearer_token.BearerToken` with Steward's client and error, as it always had."""
+
     def __init__(self, secret_id: str, max_age: int = 300, secrets_client: Any = None) -> None:
-        self.secret_id = secret_id
-        self.max_age = max_age
-        self._provider = SecretsProvider(
-            boto3_client=secrets_client or aws.client("secretsmanager")
-        )
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"BearerToken({self.secret_id!r})"
+        super().__init__(secret_id, max_age, secrets_client or aws.client("secretsmanager"))
 
     def token(self, refresh: bool = False) -> str:
-        """The current bearer token; `refresh=True` bypasses the cache."""
-        with self._lock:
-            value = self._provider.get(
-                self.secret_id, max_age=self.max_age, transform="json", force_fetch=refresh
-            )
-        if not isinstance(value, dict) or not value.get("access_token"):
-            raise InvalidInputError(f"secret {self.secret_id} has no access_token")
-        return str(value["access_token"])
-
-    def headers(self, refresh: bool = False) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(refresh)}"}
-
-    def request(self, session: Any, method: str, url: str, **kwargs: Any) -> Any:
-        """`session.request` with the bearer token; on a 401, refresh the token and retry once."""
-        extra = kwargs.pop("headers", None) or {}
-        response = session.request(method, url, headers={**extra, **self.headers()}, **kwargs)
-        if response.status_code == 401:
-            response = session.request(
-                method, url, headers={**extra, **self.headers(refresh=True)}, **kwargs
-            )
-        return response
+        try:
+            return super().token(refresh)
+        except steward_bearer_token.BearerTokenError as error:
+            raise BearerTokenError(str(error)) from None

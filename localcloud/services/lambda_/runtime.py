@@ -10,6 +10,7 @@ invocation see the process's own environment and stdout.
 from __future__ import annotations
 
 import contextvars
+import importlib
 import importlib.util
 import io
 import json
@@ -23,6 +24,7 @@ import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
@@ -156,6 +158,10 @@ def _install_default_session_view() -> None:
     boto3._get_default_session = _get_default_session
 
 
+# package name -> the runtime (one per local cloud) that imported it
+_PACKAGE_RUNTIME: dict[str, object] = {}
+
+
 @contextmanager
 def isolation() -> Iterator[None]:
     """Install the per-invocation views of os.environ, sys.stdout and boto3's default session
@@ -281,24 +287,55 @@ class Runtime:
             source = spec.code_dir / (module_path.replace(".", "/") + ".py")
             if not source.exists():
                 raise FileNotFoundError(f"{spec.name}: handler module {source} does not exist")
-            # A unique module name per function: every function's handler module is `app`.
-            unique = (
-                f"_localcloud_fn_{abs(hash(str(spec.code_dir)))}_{module_path.replace('.', '_')}"
-            )
-            module_spec = importlib.util.spec_from_file_location(unique, source)
-            assert module_spec is not None and module_spec.loader is not None
-            module: ModuleType = importlib.util.module_from_spec(module_spec)
-            sys.modules[unique] = module
-            try:
-                module_spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[unique]
-                raise
+            if "." in module_path:
+                module = self._import_qualified(spec, module_path, source)
+            else:
+                module = self._import_unique(spec, module_path, source)
             handler = getattr(module, attr, None)
             if not callable(handler):
                 raise AttributeError(f"{spec.name}: {source} has no function {attr!r}")
             self._handlers[key] = handler
             return handler
+
+    def _import_qualified(self, spec: FunctionSpec, module_path: str, source: Path) -> ModuleType:
+        """A handler in a package (`ebs_snapshots.handlers.tag`), imported by that name, as
+        Lambda imports it: the package's modules import each other by qualified name and are
+        loaded once per local cloud, whichever of its functions runs first (a new local cloud
+        starts new execution environments, so what a module made at import, such as a client
+        signing with an earlier cloud's credentials, is made again). In one process, two
+        code folders may not hold a package of the same name."""
+        package = module_path.split(".", 1)[0]
+        if _PACKAGE_RUNTIME.get(package) is not self:
+            for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+                del sys.modules[name]
+            _PACKAGE_RUNTIME[package] = self
+        loaded = sys.modules.get(package)
+        where = getattr(loaded, "__file__", None) if loaded is not None else None
+        if where is not None and not Path(where).resolve().is_relative_to(spec.code_dir.resolve()):
+            raise ImportError(
+                f"{spec.name}: package {package!r} is already loaded from {where}, not from "
+                f"{spec.code_dir}: functions of different code folders need different packages"
+            )
+        module = importlib.import_module(module_path)
+        if Path(str(module.__file__)).resolve() != source.resolve():
+            raise ImportError(f"{spec.name}: {module_path} resolved to {module.__file__}")
+        return module
+
+    @staticmethod
+    def _import_unique(spec: FunctionSpec, module_path: str, source: Path) -> ModuleType:
+        """A top-level handler module (`app.lambda_handler`), under a name unique to its
+        function: many templates give every function an `app.py`."""
+        unique = f"_localcloud_fn_{abs(hash(str(spec.code_dir)))}_{module_path}"
+        module_spec = importlib.util.spec_from_file_location(unique, source)
+        assert module_spec is not None and module_spec.loader is not None
+        module: ModuleType = importlib.util.module_from_spec(module_spec)
+        sys.modules[unique] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[unique]
+            raise
+        return module
 
     def invoke(
         self, spec: FunctionSpec, event: Any, credentials: dict[str, str] | None = None

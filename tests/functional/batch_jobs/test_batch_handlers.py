@@ -29,12 +29,12 @@ def test_submit_returns_the_input_with_the_job_id_and_batch_gets_the_rendered_jo
     batch: Any,
 ) -> None:
     event = load_event("batch_jobs/submit_job.json")
-    result = load_handler("batch_submit").lambda_handler(event, lambda_context())
+    result = load_handler("batch_jobs", "submit").lambda_handler(event, lambda_context())
     assert {k: result[k] for k in event} == event
     [job] = batch.describe_jobs(jobs=[result["jobId"]])["jobs"]
     assert job["jobName"] == "samtools-stats-NA12878"
     assert job["container"]["command"][1].endswith("/NA12878_states_1/bam/sorted.bam")
-    status = load_handler("batch_status").lambda_handler(
+    status = load_handler("batch_jobs", "status").lambda_handler(
         {"jobId": result["jobId"]}, lambda_context()
     )
     assert status["status"] == "SUCCEEDED" and status["attempts"] == 1 and status["done"] is True
@@ -44,13 +44,13 @@ def test_an_unknown_queue_is_a_named_error(batch: Any) -> None:
     event = load_event("batch_jobs/submit_job.json")
     event["job"]["queue"] = "no-such-queue"
     with pytest.raises(InvalidInputError, match="job queue no-such-queue does not exist") as raised:
-        load_handler("batch_submit").lambda_handler(event, lambda_context())
+        load_handler("batch_jobs", "submit").lambda_handler(event, lambda_context())
     assert type(raised.value).__name__ == "UnknownJobQueueError"
 
 
 def test_the_status_of_an_unknown_job_is_a_named_error(batch: Any) -> None:
     with pytest.raises(InvalidInputError, match="does not exist") as raised:
-        load_handler("batch_status").lambda_handler(
+        load_handler("batch_jobs", "status").lambda_handler(
             load_event("batch_jobs/job_status.json"), lambda_context()
         )
     assert type(raised.value).__name__ == "JobNotFoundError"

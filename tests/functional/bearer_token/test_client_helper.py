@@ -1,14 +1,20 @@
-"""steward_common.bearer_token: cached reads, one refresh on a 401, no token in its repr."""
+"""The bearer-token client (steward_bearer_token, and steward_common.bearer_token in the layer):
+cached reads, one refresh on a 401, no token in its repr."""
 
 from __future__ import annotations
 
 import json
 
 import boto3
+import pytest
 import requests
+import steward_bearer_token
+from steward_bearer_token import BearerToken, BearerTokenError
 
 from fakes.x_provider import FakeXProvider
-from steward_common.bearer_token import BearerToken
+from steward_common import aws
+from steward_common import bearer_token as layer_module
+from steward_common.errors import InvalidInputError
 
 from .conftest import APP_A
 
@@ -50,3 +56,29 @@ def test_a_dead_token_in_the_secret_is_retried_only_once(
     )
     assert answer.status_code == 401
     assert provider.auth_failures == 2
+
+
+def test_a_secret_without_a_token_is_an_error_that_shows_no_value(aws_env: None) -> None:
+    sm = boto3.client("secretsmanager")
+    sm.create_secret(Name="x/empty", SecretString=json.dumps({"token_type": "bearer"}))
+    with pytest.raises(BearerTokenError, match="x/empty has no access_token") as caught:
+        BearerToken("x/empty", secrets_client=sm).headers()
+    assert isinstance(caught.value, ValueError)
+
+
+def test_the_layer_module_keeps_stewards_client_and_error(aws_env: None) -> None:
+    """Applications that attach the layer import steward_common.bearer_token, as before."""
+    sm = aws.client("secretsmanager")
+    sm.create_secret(Name="x/bearer", SecretString=json.dumps({"access_token": "AAAA-token"}))
+    sm.create_secret(Name="x/empty", SecretString=json.dumps({"token_type": "bearer"}))
+    helper = layer_module.BearerToken("x/bearer")
+    assert isinstance(helper, steward_bearer_token.BearerToken)
+    assert helper._provider.client is aws.client("secretsmanager")  # Steward's cached client
+    assert helper.headers() == {"Authorization": "Bearer AAAA-token"}
+    assert "AAAA" not in repr(helper)
+
+    with pytest.raises(InvalidInputError, match="x/empty has no access_token") as caught:
+        layer_module.BearerToken("x/empty").headers()
+    assert isinstance(caught.value, steward_bearer_token.BearerTokenError)
+    assert isinstance(caught.value, layer_module.BearerTokenError)
+    assert isinstance(caught.value, ValueError)

@@ -30,7 +30,9 @@ def begin_rotation(secret_arn: str) -> str:
 
 def step(name: str, arn: str, token: str) -> dict[str, str]:
     event = load_event(f"bearer_token/{name}.json") | {"SecretId": arn, "ClientRequestToken": token}
-    result: dict[str, str] = load_handler("bearer_rotation").lambda_handler(event, lambda_context())
+    result: dict[str, str] = load_handler("bearer_token", "rotation").lambda_handler(
+        event, lambda_context()
+    )
     return result
 
 
@@ -164,7 +166,7 @@ def test_bad_events_are_clear_typed_errors(
     event = {"Step": "createSecret", "SecretId": single["bearer"], "ClientRequestToken": token}
     event |= change(single["bearer"], token)
     with pytest.raises(InvalidInputError, match=message):
-        load_handler("bearer_rotation").lambda_handler(event, lambda_context())
+        load_handler("bearer_token", "rotation").lambda_handler(event, lambda_context())
 
 
 def test_rotation_not_enabled_is_refused(single: dict[str, str]) -> None:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import boto3
 
-from steward_common.bucket_sync import SyncConfig
-from tests.conftest import use_function
-
-use_function("bucket_sync_page")
-
-from bucket_sync_pages import PageSettings, copy_page  # noqa: E402
+from bucket_sync.config import SyncConfig
+from bucket_sync.pages import PageSettings, copy_page
 
 
 def _buckets(count: int) -> object:

@@ -29,7 +29,9 @@ def machine(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def route(event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = load_handler("budget_router").lambda_handler(event, lambda_context())
+    result: dict[str, Any] = load_handler("cost_controls", "budget_router").lambda_handler(
+        event, lambda_context()
+    )
     return result
 
 

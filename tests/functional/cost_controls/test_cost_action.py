@@ -55,7 +55,9 @@ def attached(iam: Any) -> dict[str, list[str]]:
 
 
 def run(event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = load_handler("cost_action").lambda_handler(event, lambda_context())
+    result: dict[str, Any] = load_handler("cost_controls", "cost_action").lambda_handler(
+        event, lambda_context()
+    )
     return result
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from steward_common import ebs
+from ebs_snapshots import ebs
 from steward_common.errors import InvalidInputError
 from tests.conftest import ACCOUNT_ID, lambda_context, load_event, load_handler
 
@@ -46,13 +46,13 @@ def tag_event(snapshot: str, volume: str) -> dict[str, Any]:
     }
 
 
-def invoke(function: str, event: dict[str, Any]) -> Any:
-    return load_handler(function).lambda_handler(event, lambda_context())
+def invoke(step: str, event: dict[str, Any]) -> Any:
+    return load_handler("ebs_snapshots", step).lambda_handler(event, lambda_context())
 
 
 def test_tag_copies_volume_tags_and_adds_management_tags(ec2: Any) -> None:
     snapshot, volume = new_snapshot(ec2, team="web", **{"steward:retain": "5"})
-    result = invoke("snapshot_tag", tag_event(snapshot, volume))
+    result = invoke("tag", tag_event(snapshot, volume))
     tags = ebs.tags_of(ec2.describe_snapshots(SnapshotIds=[snapshot])["Snapshots"][0])
     assert tags == {
         "team": "web",
@@ -69,7 +69,7 @@ def test_tag_leaves_a_volume_outside_the_selector_alone(
 ) -> None:
     monkeypatch.setenv("VOLUME_SELECTOR", "backup")
     snapshot, volume = new_snapshot(ec2, team="web")
-    result = invoke("snapshot_tag", tag_event(snapshot, volume))
+    result = invoke("tag", tag_event(snapshot, volume))
     assert result == {
         "managed": False,
         "snapshot_id": snapshot,
@@ -82,15 +82,15 @@ def test_tag_leaves_a_volume_outside_the_selector_alone(
 def test_tag_of_a_missing_snapshot_is_a_typed_error(ec2: Any) -> None:
     _, volume = new_snapshot(ec2)
     with pytest.raises(InvalidInputError, match="snap-0000000000000dead does not exist"):
-        invoke("snapshot_tag", tag_event("snap-0000000000000dead", volume))
+        invoke("tag", tag_event("snap-0000000000000dead", volume))
 
 
 def test_a_malformed_request_is_a_typed_error(ec2: Any) -> None:
     with pytest.raises(InvalidInputError, match="invalid snapshot tag request"):
-        invoke("snapshot_tag", {"mode": "sideways", "snapshot_arn": "x"})
+        invoke("tag", {"mode": "sideways", "snapshot_arn": "x"})
     with pytest.raises(InvalidInputError, match="invalid retention request"):
         invoke(
-            "snapshot_retain", {"snapshot_id": "not-a-snapshot", "volume_id": "vol-1", "retain": 0}
+            "retain", {"snapshot_id": "not-a-snapshot", "volume_id": "vol-1", "retain": 0}
         )
 
 
@@ -102,8 +102,8 @@ def test_copy_makes_one_tagged_copy_in_the_dr_region(ec2: Any) -> None:
         "region": "us-east-1",
         "tags": {ebs.MANAGED_BY: "steward", ebs.SOURCE_VOLUME: volume},
     }
-    first = invoke("snapshot_copy", request)
-    second = invoke("snapshot_copy", request)
+    first = invoke("copy", request)
+    second = invoke("copy", request)
     assert first["copied"] is True and second == {
         **first,
         "copied": False,
@@ -128,7 +128,7 @@ def test_notify_publishes_one_readable_message(ec2: Any, monkeypatch: pytest.Mon
     execution = f"arn:aws:states:us-east-1:{ACCOUNT_ID}:execution:primary:abc"
     cause = json.dumps({"errorType": "SnapshotLimitExceeded", "errorMessage": "slow down"})
     invoke(
-        "snapshot_notify",
+        "notify",
         {
             "stage": "primary",
             "execution_id": execution,

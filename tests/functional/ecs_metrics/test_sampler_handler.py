@@ -36,7 +36,9 @@ def queue(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def handle(event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = load_handler("ecs_sampler").lambda_handler(event, lambda_context())
+    result: dict[str, Any] = load_handler("ecs_metrics", "sampler").lambda_handler(
+        event, lambda_context()
+    )
     return result
 
 
@@ -82,7 +84,7 @@ def test_the_last_hop_publishes_the_minute_and_sends_nothing_on(queue: str) -> N
 
 
 def test_a_duplicate_delivery_of_a_hop_sends_nothing_more(queue: str) -> None:
-    handler = load_handler("ecs_sampler")
+    handler = load_handler("ecs_metrics", "sampler")
     event = load_event("ecs_metrics/first_sample.json")
     assert handler.lambda_handler(event, lambda_context()) == {"batchItemFailures": []}
     duplicate = copy.deepcopy(event)

@@ -6,14 +6,10 @@ import copy
 
 import pytest
 
+from batch_jobs.genomics_plan import plan_jobs
+from batch_jobs.job_spec import InvalidJobSpecError, JobSpec, submit_request
 from steward_common.errors import InvalidInputError
-from tests.conftest import load_event, use_function
-
-use_function("batch_submit")
-use_function("genomics_jobs")
-
-from batch_job_spec import InvalidJobSpecError, JobSpec, submit_request  # noqa: E402
-from genomics_job_plan import plan_jobs  # noqa: E402
+from tests.conftest import load_event
 
 
 def test_a_full_description_becomes_the_submit_job_request() -> None:

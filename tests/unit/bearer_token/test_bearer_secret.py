@@ -6,12 +6,8 @@ import json
 
 import pytest
 
-from tests.conftest import use_function
-
-use_function("bearer_rotation")
-
-from bearer_rotation_steps import BearerSecret, MalformedSecretError  # noqa: E402
-from x_oauth_client import ApiKey  # noqa: E402
+from bearer_token.steps import BearerSecret, MalformedSecretError
+from bearer_token.x_oauth import ApiKey
 
 A = "arn:aws:secretsmanager:us-east-1:111111111111:secret:app-a"
 B = "arn:aws:secretsmanager:us-east-1:111111111111:secret:app-b"

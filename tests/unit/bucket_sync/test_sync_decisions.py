@@ -6,15 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from steward_common.bucket_sync import SyncConfig
-from tests.conftest import use_function
-
-use_function("bucket_sync_page")
-use_function("bucket_sync_validate")
-
-from bucket_sync_compare import ObjectInfo, decide, etag_may_change_on_copy, unchanged_by_record  # noqa: E402
-from bucket_sync_pages import guard  # noqa: E402
-from bucket_sync_request import InvalidSyncRequestError, parse_max_delete  # noqa: E402
+from bucket_sync.compare import ObjectInfo, decide, etag_may_change_on_copy, unchanged_by_record
+from bucket_sync.config import SyncConfig
+from bucket_sync.pages import guard
+from bucket_sync.request import InvalidSyncRequestError, parse_max_delete
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
 

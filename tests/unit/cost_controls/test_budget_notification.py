@@ -7,12 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import EVENTS, use_function
-
-use_function("budget_router")
-
-from budget_notification import Money, parse_money, parse_notification  # noqa: E402
-from budget_routing import budget_period, execution_name  # noqa: E402
+from cost_controls.notification import Money, parse_money, parse_notification
+from cost_controls.routing import budget_period, execution_name
+from tests.conftest import EVENTS
 
 ACTUAL = (EVENTS / "cost_controls" / "budget_message_actual.txt").read_text(encoding="utf-8")
 

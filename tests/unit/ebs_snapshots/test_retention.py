@@ -9,12 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from steward_common import ebs
-from tests.conftest import use_function
-
-use_function("snapshot_retain")
-
-from snapshot_retention import Snapshot, list_managed, plan, retain_snapshots  # noqa: E402
+from ebs_snapshots import ebs
+from ebs_snapshots.retention import Snapshot, list_managed, plan, retain_snapshots
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

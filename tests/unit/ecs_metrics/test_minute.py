@@ -8,14 +8,10 @@ from typing import Any
 
 import pytest
 
+from ecs_metrics.minute import Clients, MinutePlan, delay_seconds, hop
+from ecs_metrics.sampling import SamplerSettings
 from steward_common.errors import InvalidInputError
 from steward_common.inputs import parse_event
-from tests.conftest import use_function
-
-use_function("ecs_sampler")
-
-from ecs_minute import Clients, MinutePlan, delay_seconds, hop  # noqa: E402
-from ecs_sampling import SamplerSettings  # noqa: E402
 
 MINUTE = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

@@ -8,13 +8,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from steward_common.ecs_metrics import datums, pack, split
+from ecs_metrics.metrics import datums, pack, split
+from ecs_metrics.sampling import SamplerSettings, sample_time, take_sample
 from steward_common.errors import InvalidInputError
-from tests.conftest import use_function
-
-use_function("ecs_sampler")
-
-from ecs_sampling import SamplerSettings, sample_time, take_sample  # noqa: E402
 
 
 def _cluster(name: str, running: int = 2) -> dict[str, object]:

@@ -1,0 +1,124 @@
+"""BucketSyncPageFunction: one page of a phase of a bucket sync (copy, scan, delete, guard, summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bucket_sync.config import SyncConfig
+from bucket_sync.copying import MAX_SINGLE_COPY, CopySettings
+from bucket_sync.pages import (
+    COUNTERS,
+    PageSettings,
+    add_counts,
+    copy_page,
+    delete_page,
+    guard,
+    scan_page,
+)
+from steward_common import aws
+from steward_common.errors import InvalidInputError
+from steward_common.settings import env_int, env_str
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+PHASES = ("copy", "scan", "delete", "guard", "summary")
+
+
+def _settings() -> PageSettings:
+    return PageSettings(
+        page_size=env_int("PAGE_SIZE", 1000, minimum=1),
+        concurrency=env_int("COPY_CONCURRENCY", 16, minimum=1),
+        copy=CopySettings(
+            multipart_threshold=env_int(
+                "MULTIPART_THRESHOLD_BYTES", MAX_SINGLE_COPY, minimum=5 * 1024**2
+            ),
+            part_size=env_int("MULTIPART_PART_BYTES", 512 * 1024**2, minimum=5 * 1024**2),
+        ),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path="config.run_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    phase = event.get("phase") if isinstance(event, dict) else None
+    if phase not in PHASES or not isinstance(event.get("config"), dict):
+        raise InvalidInputError(f'a page request needs "config" and a "phase" in {PHASES}')
+    config = SyncConfig.from_dict(event["config"])
+    s3 = aws.client("s3")
+    if phase == "guard":
+        return guard(config, event.get("copy") or {}, event.get("scan") or {})
+    if phase == "summary":
+        return summarize(event)
+    settings = _settings()
+    state_bucket = env_str("STATE_BUCKET")
+    budget = env_int("ITERATIONS_PER_EXECUTION", 2000, minimum=1)
+    iterations_left = int(event.get("iterations_left") or budget) - 1
+    cursor = str(event.get("cursor") or "")
+    errors: list[str] = []
+    if phase == "copy":
+        cursor, done, counts, errors = copy_page(
+            s3, config, cursor, settings, context.get_remaining_time_in_millis
+        )
+    elif phase == "scan":
+        pages_so_far = int((event.get("totals") or {}).get("pages", 0))
+        cursor, done, counts = scan_page(s3, config, cursor, settings, state_bucket, pages_so_far)
+    else:
+        cursor, done, counts, errors = delete_page(s3, config, cursor, state_bucket)
+    totals = add_counts(event.get("totals") or {}, **counts)
+    for name in ("copied", "skipped", "failed", "deleted", "orphans"):
+        if counts.get(name):
+            metrics.add_metric(
+                name=f"BucketSync{name.capitalize()}", unit=MetricUnit.Count, value=counts[name]
+            )
+    metrics.add_metric(name="BucketSyncPages", unit=MetricUnit.Count, value=1)
+    if errors:
+        logger.warning("page had failures", extra={"phase": phase, "errors": errors})
+    return {
+        "phase": phase,
+        "config": event["config"],
+        "cursor": cursor,
+        "done": done,
+        "totals": totals,
+        "iterations_left": iterations_left,
+        "handovers": int(event.get("handovers") or 0),
+        "errors": (list(event.get("errors") or []) + errors)[:10],
+    }
+
+
+def summarize(event: dict[str, Any]) -> dict[str, Any]:
+    copy_totals = event.get("copy") or {}
+    scan_totals = event.get("scan") or {}
+    delete_totals = event.get("deletion") or {}
+    merged = {
+        k: int(copy_totals.get(k, 0)) + int(scan_totals.get(k, 0)) + int(delete_totals.get(k, 0))
+        for k in COUNTERS
+    }
+    config = event["config"]
+    decision = event.get("guard") or {}
+    return {
+        "source": f"s3://{config['source']}/{config['source_prefix']}",
+        "destination": f"s3://{config['destination']}/{config['destination_prefix']}",
+        "dry_run": config["dry_run"],
+        "copied": merged["copied"],
+        "copied_bytes": merged["copied_bytes"],
+        "skipped": merged["skipped"],
+        "excluded": merged["excluded"],
+        "deleted": merged["deleted"],
+        "failed": merged["failed"] + merged["delete_failed"],
+        "would_copy": merged["would_copy"],
+        "would_copy_bytes": merged["would_copy_bytes"],
+        "would_delete": merged["would_delete"] or (merged["orphans"] if config["dry_run"] else 0),
+        "orphans": merged["orphans"],
+        "destination_objects": merged["destination_objects"],
+        "deletes": decision.get("reason", ""),
+        # times a phase went on in a fresh execution to stay within the history limit
+        "handovers": sum(
+            int(event.get(k) or 0) for k in ("copy_handovers", "scan_handovers", "delete_handovers")
+        ),
+    }

@@ -1,0 +1,172 @@
+"""Checking a sync request before anything is listed or copied."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field, field_validator
+
+from bucket_sync.config import SyncConfig
+from steward_common.errors import InvalidInputError
+
+_BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+
+
+class InvalidSyncRequestError(InvalidInputError):
+    """The request is malformed (values named, never object contents)."""
+
+
+class BucketNotFoundError(InvalidInputError):
+    """A bucket does not exist or this function may not use it."""
+
+
+class CrossRegionError(InvalidInputError):
+    """Source and destination are in different regions and that was not allowed."""
+
+
+class OverlappingBucketsError(InvalidInputError):
+    """Source and destination overlap: a sync would copy or delete its own input."""
+
+
+class SyncRequest(BaseModel):
+    source: str = Field(pattern=_BUCKET)
+    destination: str = Field(pattern=_BUCKET)
+    prefix: str = ""
+    destination_prefix: str | None = None
+    delete: bool = True
+    dry_run: bool = False
+    include: list[str] = []
+    exclude: list[str] = []
+    compare: Literal["etag", "size-mtime", "size"] = "etag"
+    storage_class: (
+        Literal[
+            "STANDARD",
+            "REDUCED_REDUNDANCY",
+            "STANDARD_IA",
+            "ONEZONE_IA",
+            "INTELLIGENT_TIERING",
+            "GLACIER",
+            "DEEP_ARCHIVE",
+            "GLACIER_IR",
+        ]
+        | None
+    ) = None
+    sse: Literal["AES256", "aws:kms", "aws:kms:dsse"] | None = None
+    sse_kms_key_id: str | None = None
+    copy_tags: bool = False
+    max_delete: int | str | None = None
+    allow_cross_region: bool = False
+
+    @field_validator("prefix", "destination_prefix")
+    @classmethod
+    def _no_leading_dot_segments(cls, value: str | None) -> str | None:
+        if value and any(part in (".", "..") for part in value.split("/")):
+            raise ValueError("prefixes may not contain . or .. segments")
+        return value
+
+
+def parse_max_delete(value: int | str | None) -> tuple[int | None, float | None]:
+    """`500` (objects) or `"10%"` (of the destination); None for no limit."""
+    if value is None:
+        return None, None
+    if isinstance(value, int) or re.fullmatch(r"\d+", str(value)):
+        return int(value), None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)%", str(value).strip())
+    if not match or float(match.group(1)) > 100:
+        raise InvalidSyncRequestError(f"max_delete {value!r} is not a count or a percentage")
+    return None, float(match.group(1)) / 100
+
+
+def _region(s3: Any, bucket: str) -> str:
+    """The bucket's region, as HeadBucket reports it (x-amz-bucket-region)."""
+    try:
+        return str(s3.head_bucket(Bucket=bucket)["BucketRegion"])
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchBucket", "403", "AccessDenied"):
+            raise BucketNotFoundError(
+                f"bucket {bucket} does not exist or is not accessible"
+            ) from None
+        raise
+
+
+def _encrypts_with_kms(s3: Any, bucket: str) -> bool:
+    """Whether the bucket's default encryption is SSE-KMS (its objects' ETags are not MD5s)."""
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+            "Rules"
+        ]
+    except ClientError as error:
+        if "ServerSideEncryptionConfigurationNotFound" in str(
+            error.response.get("Error", {}).get("Code", "")
+        ):
+            return False
+        raise
+    return any(
+        r.get("ApplyServerSideEncryptionByDefault", {})
+        .get("SSEAlgorithm", "")
+        .startswith("aws:kms")
+        for r in rules
+    )
+
+
+def _overlap(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
+def validate(
+    s3: Any,
+    request: SyncRequest,
+    *,
+    allowed_sources: tuple[str, ...],
+    allowed_destinations: tuple[str, ...],
+    run_id: str,
+) -> SyncConfig:
+    for bucket, allowed, role in (
+        (request.source, allowed_sources, "source"),
+        (request.destination, allowed_destinations, "destination"),
+    ):
+        if "*" not in allowed and bucket not in allowed:
+            raise BucketNotFoundError(
+                f"{role} bucket {bucket} is not one this stack may sync ({role}s: "
+                f"{', '.join(allowed) or 'none'})"
+            )
+    destination_prefix = (
+        request.prefix if request.destination_prefix is None else request.destination_prefix
+    )
+    if request.source == request.destination and _overlap(request.prefix, destination_prefix):
+        raise OverlappingBucketsError(
+            f"s3://{request.source}/{request.prefix} and s3://{request.destination}/{destination_prefix} overlap"
+        )
+    source_region, destination_region = (
+        _region(s3, request.source),
+        _region(s3, request.destination),
+    )
+    if source_region != destination_region and not request.allow_cross_region:
+        raise CrossRegionError(
+            f"source is in {source_region}, destination in {destination_region}; "
+            "set allow_cross_region to sync across regions"
+        )
+    if request.sse_kms_key_id and request.sse not in ("aws:kms", "aws:kms:dsse"):
+        raise InvalidSyncRequestError("sse_kms_key_id needs sse aws:kms or aws:kms:dsse")
+    count, fraction = parse_max_delete(request.max_delete)
+    return SyncConfig(
+        source=request.source,
+        destination=request.destination,
+        source_prefix=request.prefix,
+        destination_prefix=destination_prefix,
+        delete=request.delete,
+        dry_run=request.dry_run,
+        include=tuple(request.include),
+        exclude=tuple(request.exclude),
+        compare=request.compare,
+        storage_class=request.storage_class,
+        sse=request.sse,
+        sse_kms_key_id=request.sse_kms_key_id,
+        copy_tags=request.copy_tags,
+        max_delete_count=count,
+        max_delete_fraction=fraction,
+        run_id=run_id,
+    )

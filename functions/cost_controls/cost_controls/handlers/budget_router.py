@@ -1,0 +1,62 @@
+"""BudgetRouterFunction: an AWS Budgets notification on SNS starts the cost-control machine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser.models import SnsModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cost_controls.notification import parse_notification
+from cost_controls.routing import RouterSettings, route
+from steward_common import aws
+from steward_common.inputs import parse_event
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(correlation_id_path="Records[0].Sns.MessageId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = parse_event(event, SnsModel, "SNS event").Records
+    settings = RouterSettings.from_env()
+    results = []
+    for record in records:
+        alert = parse_notification(record.Sns.Message, record.Sns.Subject)
+        result = route(
+            alert,
+            sfn=aws.client("stepfunctions"),
+            settings=settings,
+            now=datetime.now(UTC),
+            message_id=record.Sns.MessageId,
+        )
+        metrics.add_metric(name="BudgetAlertsReceived", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="BudgetAlertsDuplicate" if result.duplicate else "CostControlsStarted",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        logger.info(
+            "budget alert routed",
+            extra={
+                "alert": alert.as_dict(),
+                "execution_name": result.execution_name,
+                "execution_arn": result.execution_arn,
+                "duplicate": result.duplicate,
+            },
+        )
+        results.append(
+            {
+                "execution_name": result.execution_name,
+                "execution_arn": result.execution_arn,
+                "duplicate": result.duplicate,
+                "parsed": alert.parsed,
+            }
+        )
+    return {"routed": results}

@@ -1,0 +1,58 @@
+"""CostControlActionFunction: the policy-swap step of the cost-control state machine."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import BaseModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cost_controls.policy_swap import SwapSettings, as_dicts, swap
+from steward_common import aws
+from steward_common.inputs import parse_event
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class CostControlRequest(BaseModel):
+    mode: Literal["restrict", "restore"]
+    reason: str = "requested by hand"
+    alert: dict[str, Any] | None = None
+
+
+class ActionEvent(BaseModel):
+    request: CostControlRequest
+    execution_id: str | None = None
+
+
+@logger.inject_lambda_context(correlation_id_path="execution_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    action = parse_event(event, ActionEvent, "cost-control request")
+    settings = SwapSettings.from_env()
+    records = swap(
+        aws.client("iam"),
+        settings,
+        action.request.mode,
+        why=action.request.reason,
+        execution=action.execution_id,
+        who=f"steward cost controls ({context.function_name})",
+    )
+    for record in as_dicts(records):
+        logger.info("audit", extra={"audit": record})
+    changed = sum(r.result == "changed" for r in records)
+    metrics.add_metric(name="PrincipalsChanged", unit=MetricUnit.Count, value=changed)
+    metrics.add_metric(
+        name="PrincipalsUnchanged", unit=MetricUnit.Count, value=len(records) - changed
+    )
+    return {
+        "mode": action.request.mode,
+        "dry_run": settings.dry_run,
+        "changed": changed,
+        "records": as_dicts(records),
+    }

@@ -1,0 +1,50 @@
+"""A failed snapshot run, as one readable message for the people on the alert topic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from ebs_snapshots import ebs
+
+
+def execution_link(execution_arn: str) -> str:
+    region = execution_arn.split(":")[3] if execution_arn.count(":") >= 3 else ""
+    return (
+        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{quote(execution_arn, safe=':')}"
+    )
+
+
+def failure_message(
+    item: dict[str, Any], stage: str, execution_arn: str
+) -> tuple[str, dict[str, Any]]:
+    failure = item.get("failure") or {}
+    cause = failure.get("Cause", "")
+    try:  # a Lambda failure's cause is the runtime's JSON error document
+        cause = json.loads(cause).get("errorMessage", cause)
+    except (ValueError, AttributeError):
+        pass
+    detail = item.get("detail") or {}  # the DR machine fails with the event itself in hand
+    snapshot = item.get("snapshot_id") or ebs.resource_id(
+        str(item.get("snapshot_arn") or detail.get("snapshot_id", ""))
+    )
+    volume = item.get("volume_id") or ebs.resource_id(
+        str(item.get("volume_arn") or detail.get("source", ""))
+    )
+    state = str(item.get("state") or "unknown")
+    subject = f"Steward EBS snapshots ({stage}) FAILED at {state}: {snapshot or 'unknown snapshot'}"
+    body = {
+        "automation": "ebs-snapshot-management",
+        "kind": "failure",
+        "stage": stage,
+        "snapshot": snapshot,
+        "volume": volume,
+        "state": state,
+        "error": failure.get("Error", "unknown"),
+        "cause": cause,
+        "execution": execution_arn,
+        "link": execution_link(execution_arn),
+    }
+    return subject, body

@@ -1,0 +1,158 @@
+"""The Tag step: decide whether Steward manages a new snapshot, and tag it if so.
+
+Primary region: a snapshot just created. Steward leaves alone snapshots that DLM or AWS
+Backup made, snapshots or volumes tagged `steward:managed=false`, and volumes outside the
+optional selector. It copies the volume's user tags and adds its management tags.
+
+DR region: a copy just completed. Only copies Steward made (they carry its tags from the
+copy) are managed; their retention is the one recorded on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ebs_snapshots import ebs
+from steward_common.errors import ConfigurationError
+from steward_common.settings import env_int, env_list, env_str
+
+
+@dataclass(frozen=True)
+class TagSettings:
+    retain_count: int
+    retain_days: int  # 0: no age limit
+    dr_region: str
+    tag_allow_list: tuple[str, ...]
+    volume_selector: tuple[str, str | None] | None  # (key, value or None for "any value")
+
+    @classmethod
+    def from_env(cls) -> TagSettings:
+        selector_text = env_str("VOLUME_SELECTOR", "").strip()
+        selector: tuple[str, str | None] | None = None
+        if selector_text:
+            key, sep, value = selector_text.partition("=")
+            if not key.strip():
+                raise ConfigurationError(f"VOLUME_SELECTOR={selector_text!r} has no tag key")
+            selector = (key.strip(), value.strip() if sep else None)
+        return cls(
+            retain_count=env_int("RETAIN_COUNT", 7, minimum=1),
+            retain_days=env_int("RETAIN_DAYS", 0, minimum=0),
+            dr_region=env_str("DR_REGION", "").strip(),
+            tag_allow_list=env_list("TAG_ALLOW_LIST"),
+            volume_selector=selector,
+        )
+
+
+def _describe_snapshot(ec2: Any, snapshot_id: str) -> dict[str, Any]:
+    try:
+        snapshots = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"]
+    except ClientError as error:
+        ebs.raise_if_limited(error)
+        if ebs.error_code(error) == "InvalidSnapshot.NotFound":
+            raise ebs.SnapshotNotFoundError(f"snapshot {snapshot_id} does not exist") from None
+        raise
+    if not snapshots:
+        raise ebs.SnapshotNotFoundError(f"snapshot {snapshot_id} does not exist")
+    return dict(snapshots[0])
+
+
+def _volume_tags(ec2: Any, volume_id: str) -> dict[str, str] | None:
+    """The volume's tags, or None when the volume no longer exists."""
+    try:
+        volumes = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"]
+    except ClientError as error:
+        ebs.raise_if_limited(error)
+        if ebs.error_code(error) == "InvalidVolume.NotFound":
+            return None
+        raise
+    return ebs.tags_of(volumes[0]) if volumes else None
+
+
+def _retention(volume_tags: dict[str, str], settings: TagSettings) -> int:
+    override = volume_tags.get(ebs.RETAIN_OVERRIDE, "").strip()
+    if override.isdigit() and int(override) >= 1:
+        return int(override)
+    return settings.retain_count
+
+
+def _unmanaged(snapshot_id: str, volume_id: str, reason: str) -> dict[str, Any]:
+    return {"managed": False, "snapshot_id": snapshot_id, "volume_id": volume_id, "reason": reason}
+
+
+def tag_new_snapshot(
+    ec2: Any, settings: TagSettings, snapshot_id: str, volume_id: str, region: str
+) -> dict[str, Any]:
+    snapshot = _describe_snapshot(ec2, snapshot_id)
+    snapshot_tags = ebs.tags_of(snapshot)
+    other = ebs.made_by_another_service(snapshot_tags, snapshot.get("Description", ""))
+    if other:
+        return _unmanaged(snapshot_id, volume_id, f"made by {other}, which manages it")
+    volume_tags = _volume_tags(ec2, volume_id)
+    if snapshot_tags.get(ebs.OPT_OUT) == "false" or (volume_tags or {}).get(ebs.OPT_OUT) == "false":
+        return _unmanaged(snapshot_id, volume_id, "tagged steward:managed=false")
+    if settings.volume_selector is not None:
+        key, value = settings.volume_selector
+        if (
+            volume_tags is None
+            or key not in volume_tags
+            or (value is not None and volume_tags[key] != value)
+        ):
+            wanted = key if value is None else f"{key}={value}"
+            return _unmanaged(snapshot_id, volume_id, f"volume not selected by {wanted}")
+    retain = _retention(volume_tags or {}, settings)
+    management = {
+        ebs.MANAGED_BY: ebs.MANAGED_VALUE,
+        ebs.SOURCE_VOLUME: volume_id,
+        ebs.SOURCE_REGION: region,
+        ebs.RETENTION: f"{retain}" + (f";{settings.retain_days}d" if settings.retain_days else ""),
+    }
+    tags = {**ebs.user_tags(volume_tags or {}, settings.tag_allow_list), **management}
+    try:
+        ec2.create_tags(Resources=[snapshot_id], Tags=ebs.as_tag_list(tags))  # idempotent
+    except ClientError as error:
+        ebs.raise_if_limited(error)
+        raise
+    return {
+        "managed": True,
+        "snapshot_id": snapshot_id,
+        "volume_id": volume_id,
+        "region": region,
+        "retain": retain,
+        "retain_days": settings.retain_days,
+        "dr_region": settings.dr_region,
+        "tags": tags,
+    }
+
+
+def parse_retention(text: str, settings: TagSettings) -> tuple[int, int]:
+    """`7` or `7;30d` as recorded on a snapshot; the settings where it is missing or odd."""
+    count_text, _, days_text = text.partition(";")
+    count = (
+        int(count_text)
+        if count_text.strip().isdigit() and int(count_text) >= 1
+        else settings.retain_count
+    )
+    days = int(days_text.rstrip("d")) if days_text.rstrip("d").isdigit() else settings.retain_days
+    return count, days
+
+
+def tag_dr_copy(ec2: Any, settings: TagSettings, copy_id: str, region: str) -> dict[str, Any]:
+    snapshot = _describe_snapshot(ec2, copy_id)
+    tags = ebs.tags_of(snapshot)
+    volume_id = tags.get(ebs.SOURCE_VOLUME, "")
+    if tags.get(ebs.MANAGED_BY) != ebs.MANAGED_VALUE or not volume_id:
+        return _unmanaged(copy_id, volume_id, "not a copy Steward made")
+    retain, retain_days = parse_retention(tags.get(ebs.RETENTION, ""), settings)
+    return {
+        "managed": True,
+        "snapshot_id": copy_id,
+        "volume_id": volume_id,
+        "region": region,
+        "retain": retain,
+        "retain_days": retain_days,
+        "dr_region": "",
+        "tags": tags,
+    }

@@ -1,0 +1,103 @@
+"""EcsMetricsSampleFunction: one hop of the minute's chain of samples, per SQS message."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import (
+    DataclassSerializer,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ecs_metrics.minute import Clients, HopResult, MinutePlan, hop
+from ecs_metrics.sampling import SamplerSettings
+from steward_common import aws
+from steward_common.inputs import parse_event
+from steward_common.settings import env_str
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _replayed(response: HopResult, record: Any) -> HopResult:
+    logger.info(
+        "hop already taken; this delivery is a duplicate", extra={"offset": response.offset}
+    )
+    return replace(response, replayed=True)
+
+
+# SQS (and EventBridge, for the execution that starts a minute) deliver at least once. A
+# duplicate of a hop would fork the rest of the minute's chain, so each (minute, offset) is
+# taken once: the first delivery records its result, later ones return it and send nothing.
+idempotency = IdempotencyConfig(
+    event_key_jmespath="[minute, next]",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=900,  # longer than a plan lives on the queue (600 s)
+    response_hook=_replayed,
+)
+persistence = DynamoDBPersistenceLayer(
+    table_name=env_str("IDEMPOTENCY_TABLE"), boto3_client=aws.client("dynamodb")
+)
+
+
+@idempotent_function(
+    data_keyword_argument="plan",
+    config=idempotency,
+    persistence_store=persistence,
+    output_serializer=DataclassSerializer(HopResult),
+)
+def take_hop(plan: MinutePlan) -> HopResult:
+    settings = SamplerSettings.from_env()
+    clients = Clients(
+        ecs=aws.client("ecs"),
+        cloudwatch=aws.client("cloudwatch"),
+        sqs=aws.client("sqs"),
+        sns=aws.client("sns"),
+    )
+    return hop(plan, clients, settings)
+
+
+def record_handler(record: SQSRecord) -> None:
+    try:
+        # A bad plan raises InvalidInputError: the record fails, is received again, and ends
+        # on the dead-letter queue having changed nothing.
+        plan = parse_event(record.json_body, MinutePlan, "minute plan")
+        result = take_hop(plan=plan)
+    except Exception:
+        logger.exception(
+            "hop failed; SQS delivers it again", extra={"message_id": record.message_id}
+        )
+        raise
+    if result.replayed or not result.last:
+        logger.debug("sampled", extra=asdict(result))
+        return
+    logger.info("minute published", extra=asdict(result))
+    # The automation's own health, once a minute (hops in between add nothing).
+    metrics.add_metric(name="EcsSamples", unit=MetricUnit.Count, value=result.samples)
+    metrics.add_metric(name="EcsClustersMissing", unit=MetricUnit.Count, value=len(result.missing))
+    metrics.flush_metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
