@@ -7,10 +7,10 @@ short Express execution a minute that plans the offsets as data and starts a cha
 SQS messages, one sample per hop (EMF logs, or PutMetricData in full requests of 1,000).
 
 One minute of each design runs on the local cloud with N ECS clusters; its state transitions,
-invocations, API calls and log bytes are counted, and priced with steward_cli/cost.py's table of
-published prices. Prints the table and the classic/Steward ratios; exits 1 if Steward in its
-default mode (put-metric-data, 5-second samples) costs more than $0.15 a day at any cluster
-count measured, the per-metric charge aside.
+invocations, API calls and log bytes are counted, and priced with the table of published prices
+in steward_cli/cost/prices.py. Prints the table and the classic/Steward ratios; exits 1 if
+Steward in its default mode (put-metric-data, 5-second samples) costs more than $0.15 a day at
+any cluster count measured, the per-metric charge aside.
 
     .venv/bin/python bench/ecs_cost.py [--clusters 1 10 100]
 """

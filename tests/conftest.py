@@ -22,11 +22,12 @@ def load_event(name: str) -> Any:
 
 
 def load_handler(automation: str, step: str) -> Any:
-    """A function's handler module, `<automation>.handlers.<step>`, imported as Lambda imports
-    it (functions/<automation> is on pytest's path)."""
+    """A function's handler module, `<automation>.handlers.<step>`, as a new execution
+    environment imports it: run afresh, so its Powertools logger and clients are made with
+    the test's environment (functions/<automation> is on pytest's path)."""
     import importlib
 
-    return importlib.import_module(f"{automation}.handlers.{step}")
+    return importlib.reload(importlib.import_module(f"{automation}.handlers.{step}"))
 
 
 def lambda_context(name: str = "test-function", timeout_s: int = 60) -> Any:

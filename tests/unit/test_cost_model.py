@@ -228,7 +228,7 @@ def test_the_state_machines_sqs_sends_are_counted_from_its_history() -> None:
             "taskScheduledEventDetails": {"resourceType": "sns", "parameters": "{}"},
         },
     ]
-    assert cost._state_machine_sqs_chunks(history) == 2
+    assert cost.state_machine_sqs_chunks(history) == 2
 
 
 def test_sqs_requests_are_sends_a_receive_and_a_delete_per_batch_and_idle_polling() -> None:
@@ -268,11 +268,11 @@ def test_emf_documents_give_data_points_and_distinct_metrics() -> None:
         "RunningTaskCount": [1.0],
         "PendingTaskCount": 0,
     }
-    points, metrics = cost._emf(json.dumps(document))
+    points, metrics = cost.emf_metrics(json.dumps(document))
     assert points == 2
     assert {m[1] for m in metrics} == {"RunningTaskCount", "PendingTaskCount"}
-    assert cost._emf("Finished writing metric data") == (0, set())
-    assert cost._emf("{not json") == (0, set())
+    assert cost.emf_metrics("Finished writing metric data") == (0, set())
+    assert cost.emf_metrics("{not json") == (0, set())
 
 
 # ------------------------------------------------------------------------------ one minute, measured

@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Any
 
 import steward_bearer_token
-
 from steward_common import aws
 from steward_common.errors import InvalidInputError
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,10 +12,10 @@ from bearer_token.steps import BearerTokenRotation
 from bearer_token.x_oauth import ProviderSettings, XOAuthClient
 from steward_common import aws
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 
 
 class RotationEvent(BaseModel):
@@ -25,9 +24,7 @@ class RotationEvent(BaseModel):
     ClientRequestToken: str
 
 
-@logger.inject_lambda_context(correlation_id_path="ClientRequestToken")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="ClientRequestToken")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     request = parse_event(event, RotationEvent, "Secrets Manager rotation event")
     rotation = BearerTokenRotation(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -21,11 +20,11 @@ from bucket_sync.pages import (
 )
 from steward_common import aws
 from steward_common.errors import InvalidInputError
+from steward_common.observability import Powertools
 from steward_common.settings import env_int, env_str
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 PHASES = ("copy", "scan", "delete", "guard", "summary")
 
 
@@ -42,9 +41,7 @@ def _settings() -> PageSettings:
     )
 
 
-@logger.inject_lambda_context(correlation_id_path="config.run_id")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="config.run_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     phase = event.get("phase") if isinstance(event, dict) else None
     if phase not in PHASES or not isinstance(event.get("config"), dict):

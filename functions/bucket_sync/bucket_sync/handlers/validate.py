@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bucket_sync.request import InvalidSyncRequestError, SyncRequest, validate
 from steward_common import aws
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 from steward_common.settings import env_list
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 
 
-@logger.inject_lambda_context(correlation_id_path="run_id")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="run_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_body = event.get("request") if isinstance(event, dict) else None
     request = parse_event(request_body, SyncRequest, "sync request", InvalidSyncRequestError)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,15 +13,13 @@ from cost_controls.notification import parse_notification
 from cost_controls.routing import RouterSettings, route
 from steward_common import aws
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 
 
-@logger.inject_lambda_context(correlation_id_path="Records[0].Sns.MessageId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="Records[0].Sns.MessageId")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = parse_event(event, SnsModel, "SNS event").Records
     settings = RouterSettings.from_env()

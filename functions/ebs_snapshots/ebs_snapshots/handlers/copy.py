@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel, Field
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,10 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ebs_snapshots.dr_copy import CopySettings, copy_to_dr
 from steward_common import aws
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 
 
 class CopyRequest(BaseModel):
@@ -26,9 +25,7 @@ class CopyRequest(BaseModel):
     execution_id: str | None = None
 
 
-@logger.inject_lambda_context(correlation_id_path="execution_id")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="execution_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, CopyRequest, "DR copy request")
     settings = CopySettings.from_env()

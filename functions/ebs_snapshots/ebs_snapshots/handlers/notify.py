@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,11 +12,11 @@ from ebs_snapshots.alert import failure_message
 from steward_common import aws
 from steward_common.alerts import publish_alert
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 from steward_common.settings import env_str
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 
 
 class NotifyRequest(BaseModel):
@@ -26,9 +25,7 @@ class NotifyRequest(BaseModel):
     execution_id: str
 
 
-@logger.inject_lambda_context(correlation_id_path="execution_id")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="execution_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     request = parse_event(event, NotifyRequest, "notification request")
     subject, body = failure_message(request.item, request.stage, request.execution_id)

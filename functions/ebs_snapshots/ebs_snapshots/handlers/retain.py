@@ -7,7 +7,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel, Field
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,11 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ebs_snapshots.retention import retain_snapshots
 from steward_common import aws
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 from steward_common.settings import env_bool
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 
 
 class RetainRequest(BaseModel):
@@ -31,9 +30,7 @@ class RetainRequest(BaseModel):
     execution_id: str | None = None
 
 
-@logger.inject_lambda_context(correlation_id_path="execution_id")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="execution_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, RetainRequest, "retention request")
     ec2 = aws.client("ec2", request.region or os.environ["AWS_REGION"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,10 +13,10 @@ from ebs_snapshots import ebs
 from ebs_snapshots.tagging import TagSettings, tag_dr_copy, tag_new_snapshot
 from steward_common import aws
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 
 
 class TagRequest(BaseModel):
@@ -27,9 +26,7 @@ class TagRequest(BaseModel):
     execution_id: str | None = None
 
 
-@logger.inject_lambda_context(correlation_id_path="execution_id")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@ops.handler(correlation_id_path="execution_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, TagRequest, "snapshot tag request")
     region = ebs.arn_region(request.snapshot_arn, os.environ["AWS_REGION"])

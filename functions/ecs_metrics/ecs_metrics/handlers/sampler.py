@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -27,11 +26,11 @@ from ecs_metrics.minute import Clients, HopResult, MinutePlan, hop
 from ecs_metrics.sampling import SamplerSettings
 from steward_common import aws
 from steward_common.inputs import parse_event
+from steward_common.observability import Powertools
 from steward_common.settings import env_str
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+ops = Powertools()
+logger, metrics = ops.logger, ops.metrics
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -94,8 +93,7 @@ def record_handler(record: SQSRecord) -> None:
     metrics.flush_metrics()
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@ops.handler(flush_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
     return process_partial_response(
