@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localcloud import LocalCloud, testing
-
-TEMPLATES = Path(__file__).parent / "templates"
+from localcloud import LocalCloud
+from tests.support.paths import LOCALCLOUD_TEMPLATES as TEMPLATES
 
 
 @pytest.fixture
@@ -32,10 +30,3 @@ def cloud_factory() -> Iterator[Any]:
 @pytest.fixture
 def cloud(cloud_factory: Any) -> LocalCloud:
     return cloud_factory()
-
-
-def drain(
-    cloud: LocalCloud, logical_id: str = "RecordQueue", region: str | None = None
-) -> list[Any]:
-    """Every message on the record queue, parsed, in no particular order."""
-    return testing.drain(cloud, cloud.physical_id(logical_id, region=region), region=region)

@@ -15,8 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from steward_cli.main import main
-
-from .conftest import TEMPLATES
+from tests.support.paths import LOCALCLOUD_TEMPLATES as TEMPLATES
 
 
 def test_invoke_prints_the_functions_result(

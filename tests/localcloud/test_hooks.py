@@ -8,8 +8,7 @@ import pytest
 
 from localcloud import LocalCloud, MotoChangedError
 from localcloud.core import hooks
-
-from .conftest import TEMPLATES
+from tests.support.paths import LOCALCLOUD_TEMPLATES as TEMPLATES
 
 
 def test_start_up_fails_naming_a_hooked_moto_attribute_that_is_gone(

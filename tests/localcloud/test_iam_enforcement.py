@@ -253,7 +253,7 @@ Resources:
 
 def test_a_function_whose_role_does_not_trust_lambda_does_not_deploy(tmp_path: Any) -> None:
     from localcloud import TemplateError
-    from tests.localcloud.conftest import TEMPLATES
+    from tests.support.paths import LOCALCLOUD_TEMPLATES as TEMPLATES
 
     template = tmp_path / "template.yaml"
     template.write_text(UNTRUSTING.replace("CODE", str(TEMPLATES / "fixtures" / "worker")))

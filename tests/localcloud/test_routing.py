@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud, MalformedEventError
-
-from .conftest import drain
+from tests.support.taps import drain
 
 ORDER = {"id": "o-1", "status": "paid", "total": 150}
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from localcloud import LocalCloud
-from tests.localcloud.conftest import drain
+from tests.support.taps import drain
 
 
 def send(cloud: LocalCloud, *bodies: dict[str, Any], delays: tuple[int, ...] = ()) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from localcloud.template import load_yaml
-from tests.conftest import ROOT, TEMPLATE
+from tests.support.paths import ROOT, TEMPLATE
 
 RESOURCES: dict[str, Any] = load_yaml(TEMPLATE)["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}

@@ -12,7 +12,8 @@ from moto import mock_aws
 from steward_cli.scenarios.batch_jobs import batch_infrastructure
 from steward_common import aws
 from steward_common.errors import InvalidInputError
-from tests.conftest import lambda_context, load_event, load_handler
+from tests.support.events import load_event
+from tests.support.handlers import lambda_context, load_handler
 
 
 @pytest.fixture

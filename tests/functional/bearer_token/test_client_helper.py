@@ -8,15 +8,14 @@ import json
 import boto3
 import pytest
 import requests
-import steward_bearer_token
-from steward_bearer_token import BearerToken, BearerTokenError
 
+import steward_bearer_token
 from fakes.x_provider import FakeXProvider
+from steward_bearer_token import BearerToken, BearerTokenError
 from steward_common import aws
 from steward_common import bearer_token as layer_module
 from steward_common.errors import InvalidInputError
-
-from .conftest import APP_A
+from tests.support.x_apps import APP_A
 
 
 def test_a_401_refreshes_the_cached_token_once_and_retries(

@@ -13,8 +13,6 @@ from requests_oauthlib import OAuth1
 
 from fakes.x_provider import FakeXProvider, RequestRecord
 
-pytestmark = pytest.mark.functional
-
 KEY = "consumer-key-1"
 SECRET = "consumer-secret-1"
 ACCESS = "1234-access-token"

@@ -12,9 +12,9 @@ import pytest
 from fakes.x_provider import FakeXProvider
 from localcloud import testing
 from steward_common.errors import InvalidInputError, TransientError
-from tests.conftest import lambda_context, load_event, load_handler
-
-from .conftest import make_secrets
+from tests.support.events import load_event
+from tests.support.handlers import lambda_context, load_handler
+from tests.support.x_apps import make_secrets
 
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 

@@ -9,7 +9,9 @@ import boto3
 import pytest
 
 from steward_common.errors import InvalidInputError
-from tests.conftest import ACCOUNT_ID, lambda_context, load_event, load_handler
+from tests.support.events import load_event
+from tests.support.handlers import lambda_context, load_handler
+from tests.support.paths import ACCOUNT_ID
 
 PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 

@@ -9,7 +9,9 @@ import boto3
 import pytest
 
 from steward_common.errors import ConfigurationError, InvalidInputError
-from tests.conftest import ACCOUNT_ID, lambda_context, load_event, load_handler
+from tests.support.events import load_event
+from tests.support.handlers import lambda_context, load_handler
+from tests.support.paths import ACCOUNT_ID
 
 FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"

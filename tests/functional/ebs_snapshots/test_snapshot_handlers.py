@@ -10,7 +10,9 @@ import pytest
 
 from ebs_snapshots import ebs
 from steward_common.errors import InvalidInputError
-from tests.conftest import ACCOUNT_ID, lambda_context, load_event, load_handler
+from tests.support.events import load_event
+from tests.support.handlers import lambda_context, load_handler
+from tests.support.paths import ACCOUNT_ID
 
 
 @pytest.fixture
@@ -89,9 +91,7 @@ def test_a_malformed_request_is_a_typed_error(ec2: Any) -> None:
     with pytest.raises(InvalidInputError, match="invalid snapshot tag request"):
         invoke("tag", {"mode": "sideways", "snapshot_arn": "x"})
     with pytest.raises(InvalidInputError, match="invalid retention request"):
-        invoke(
-            "retain", {"snapshot_id": "not-a-snapshot", "volume_id": "vol-1", "retain": 0}
-        )
+        invoke("retain", {"snapshot_id": "not-a-snapshot", "volume_id": "vol-1", "retain": 0})
 
 
 def test_copy_makes_one_tagged_copy_in_the_dr_region(ec2: Any) -> None:

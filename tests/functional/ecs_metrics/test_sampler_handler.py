@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import lambda_context, load_event, load_handler
+from tests.support.events import load_event
+from tests.support.handlers import lambda_context, load_handler
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from batch_jobs.genomics_plan import plan_jobs
 from batch_jobs.job_spec import InvalidJobSpecError, JobSpec, submit_request
 from steward_common.errors import InvalidInputError
-from tests.conftest import load_event
+from tests.support.events import load_event
 
 
 def test_a_full_description_becomes_the_submit_job_request() -> None:

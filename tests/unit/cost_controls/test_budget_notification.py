@@ -9,7 +9,7 @@ import pytest
 
 from cost_controls.notification import Money, parse_money, parse_notification
 from cost_controls.routing import budget_period, execution_name
-from tests.conftest import EVENTS
+from tests.support.paths import EVENTS
 
 ACTUAL = (EVENTS / "cost_controls" / "budget_message_actual.txt").read_text(encoding="utf-8")
 

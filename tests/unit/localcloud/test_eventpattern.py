@@ -19,8 +19,6 @@ from localcloud.services.events import (
     validate_pattern,
 )
 
-pytestmark = pytest.mark.unit
-
 RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/example"
 RULE_NAME = "example"
 

@@ -11,8 +11,6 @@ import pytest
 from localcloud.core import Hooks, MotoChangedError, check_moto_version
 from localcloud.core.hooks import CONSTRAINTS, pinned_version
 
-pytestmark = pytest.mark.unit
-
 
 def stand_in() -> types.ModuleType:
     module = types.ModuleType("moto.stand_in")

@@ -10,8 +10,6 @@ import pytest
 from localcloud.services.iam.conditions import ConditionError
 from localcloud.services.iam.evaluation import Request, evaluate, statements
 
-pytestmark = pytest.mark.unit
-
 ACCOUNT = "111122223333"  # a sample account, as the IAM User Guide's examples use
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/worker"
 

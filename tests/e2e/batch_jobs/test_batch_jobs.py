@@ -9,7 +9,7 @@ import pytest
 from localcloud import LocalCloud
 from localcloud.testing import batch_job_behaviour
 from steward_cli.scenarios.batch_jobs import batch_infrastructure
-from tests.conftest import load_event
+from tests.support.events import load_event
 
 TOOLS = {
     "isaac": "isaac-myenv",
