@@ -25,7 +25,7 @@ class SamplerSettings:
 
     @classmethod
     def from_env(cls) -> SamplerSettings:
-        mode = env_str("PUBLISH_MODE", "emf")
+        mode = env_str("PUBLISH_MODE", "put-metric-data")
         if mode not in ("emf", "put-metric-data"):
             raise ConfigurationError(f"PUBLISH_MODE={mode!r} is not emf or put-metric-data")
         return cls(

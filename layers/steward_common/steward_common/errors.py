@@ -1,4 +1,7 @@
-"""Base error types. State machines Catch/Retry on the class *name*, so names are API."""
+"""Base error types. State machines Catch/Retry on the raised class's own *name*, so names
+are API, and a base class here never matches in ASL: a Retry lists the subclass a function
+raises (`SnapshotLimitExceeded`, `S3ThrottledError`), which tests/unit/test_contracts.py
+checks."""
 
 from __future__ import annotations
 
@@ -16,4 +19,4 @@ class ConfigurationError(StewardError):
 
 
 class TransientError(StewardError):
-    """A failure worth retrying (the state machine's Retry lists it)."""
+    """Base of failures worth retrying; each state machine's Retry names the subclass."""
