@@ -12,21 +12,22 @@ the destination. The destination is written after the source, so every destinati
 at least as new as its source, as after a sync that ran after the source last changed. The
 CLI copies an object only if the sizes differ or the source is newer than the destination
 (awscli/customizations/s3/syncstrategy/base.py, `compare_time`), so it is expected to miss
-the 250 same-size changes; Steward compares ETags (bucket_sync_compare.py).
+the 250 same-size changes; Steward compares ETags (bucket_sync/compare.py).
 
 Each tool runs on a fresh pair of buckets built identically:
 
-- steward: the functions the bucket sync state machine runs, in this process, with a
-  `steward_common.aws.client("s3")` pointed at the server through AWS_ENDPOINT_URL. The phases
-  are driven as statemachines/bucket_sync.asl.json and bucket_sync_pages.asl.json drive them:
-  `validate` (bucket_sync_request.py), then `copy_page` until done, `scan_page` until done
-  (staging orphans in a state bucket on the same server), `guard`, then `delete_page` until
-  done. Each page gets its config as JSON, as from the state machine. Page size 1,000 and copy
-  concurrency 16 (the deployed defaults). Copy and scan run side by side in a Parallel state
-  when deployed; here they run one after the other (they are independent), so Steward's wall
-  time here is the sum of both (the time with the two side by side is also printed, derived
-  from the phase times). No Lambda or Step Functions latency is included, and Steward's modules
-  are imported before the clock starts (a warm Lambda).
+- steward: the bucket sync's deployed handlers (`bucket_sync.handlers.validate` and
+  `bucket_sync.handlers.page`), in this process, with the environment template.yaml gives
+  them (parameters at their defaults: page size, copy concurrency, multipart threshold) and
+  `steward_common.aws.client("s3")` pointed at the server through AWS_ENDPOINT_URL. Each gets
+  the event statemachines/bucket_sync/sync.asl.json and pages.asl.json send it: Validate, then
+  copy pages until done, scan pages until done (staging orphans in a state bucket on the same
+  server), the guard, then delete pages until done, each page's input the previous page's
+  output. Copy and scan run side by side in a Parallel state when deployed; here they run one
+  after the other (they are independent), so Steward's wall time here is the sum of both (the
+  time with the two side by side is also printed, derived from the phase times). No Lambda or
+  Step Functions latency is included, and Steward's modules are imported before the clock
+  starts (a warm Lambda).
 - cli: `aws s3 sync s3://SRC s3://DST --delete` (AWS CLI v1 from PyPI, in its own virtualenv at
   .bench/awscli-venv, made on the first run and reused), as a subprocess with its default
   settings (10 concurrent requests) and no user config files. Its wall time includes starting
@@ -80,9 +81,6 @@ CHANGED = 500  # 10% of the objects
 SAME_SIZE = CHANGED // 2  # of which half keep their size
 ORPHANS = 500  # 10%, in the destination only
 SEED = 20240601
-PAGE_SIZE = 1000  # BucketSyncPageSize's default in template.yaml
-COPY_CONCURRENCY = 16  # COPY_CONCURRENCY's default in functions/bucket_sync_page/app.py
-LAMBDA_TIMEOUT_MS = 900_000  # BucketSyncPageFunction's Timeout: each page is a fresh invocation
 STATE_BUCKET = "bench-sync-state"
 CONTROL = "/__bench__/"
 TOOL_VENV = ROOT / ".bench" / "awscli-venv"
@@ -365,66 +363,97 @@ def build_pair(s3: Any, data: Dataset, source: str, destination: str) -> None:
 
 
 # ------------------------------------------------------------------------------- the tools
+@dataclass(frozen=True)
+class Context:
+    """The Lambda context the page function gets: its remaining time is the function's
+    Timeout (each page is a fresh invocation)."""
+
+    function_name: str
+    timeout_ms: int
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+    aws_request_id: str = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_ms
+
+
+def _resolve(value: Any, parameters: dict[str, Any], refs: dict[str, str]) -> str:
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        name = value["Ref"]
+        return refs[name] if name in refs else str(parameters[name].get("Default", ""))
+    return str(value)
+
+
+def function_setup(logical_id: str, refs: dict[str, str]) -> tuple[dict[str, str], int]:
+    """A function's environment and Timeout as template.yaml deploys them (parameters at their
+    defaults, `refs` for the resources it names), so the benchmark runs the deployed settings."""
+    from localcloud.template import load_yaml
+
+    template = load_yaml(ROOT / "template.yaml")
+    parameters, globals_ = template["Parameters"], template["Globals"]["Function"]
+    props = template["Resources"][logical_id]["Properties"]
+    variables = {
+        **globals_.get("Environment", {}).get("Variables", {}),
+        **props.get("Environment", {}).get("Variables", {}),
+    }
+    env = {name: _resolve(value, parameters, refs) for name, value in variables.items()}
+    return env, int(props.get("Timeout", globals_.get("Timeout", 3)))
+
+
 def run_steward(source: str, destination: str, run_id: str) -> dict[str, Any]:
-    """The bucket sync state machine's steps, as the deployed functions run them."""
-    from bucket_sync.config import SyncConfig
-    from bucket_sync.copying import MAX_SINGLE_COPY, CopySettings
-    from bucket_sync.pages import (
-        PageSettings,
-        add_counts,
-        copy_page,
-        delete_page,
-        guard,
-        scan_page,
-    )
-    from bucket_sync.request import SyncRequest, validate
+    """The bucket sync, as its state machines drive it: the deployed handlers
+    (`bucket_sync.handlers.validate` and `.page`) get the events the ASL sends them
+    (statemachines/bucket_sync/sync.asl.json and pages.asl.json) and return what it reads."""
+    import bucket_sync.handlers.page as page_handler
+    import bucket_sync.handlers.validate as validate_handler
     from steward_common import aws
 
+    refs = {
+        "BucketSyncStateBucket": STATE_BUCKET,
+        "AlertTopic": "arn:aws:sns:us-east-1:000000000000:bench-alerts",
+    }
+    env, _ = function_setup("BucketSyncValidateFunction", refs)
+    env |= {"SOURCE_BUCKETS": source, "DESTINATION_BUCKETS": destination}
+    page_env, timeout = function_setup("BucketSyncPageFunction", refs)
+    quiet = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     aws.clear_clients()
-    s3 = aws.client("s3")
-    settings = PageSettings(
-        page_size=PAGE_SIZE,
-        concurrency=COPY_CONCURRENCY,
-        copy=CopySettings(multipart_threshold=MAX_SINGLE_COPY, part_size=512 * 1024**2),
-    )
 
-    def remaining_ms() -> int:
-        return LAMBDA_TIMEOUT_MS
+    def call(handler: Any, environment: dict[str, str], event: dict[str, Any]) -> Any:
+        os.environ.update({**environment, **quiet})
+        return handler.lambda_handler(event, Context(handler.__name__, timeout * 1000))
 
     began = time.perf_counter()
-    # Validate: the execution input is the request
-    request = SyncRequest.model_validate({"source": source, "destination": destination})
-    config_json = json.dumps(
-        validate(
-            s3,
-            request,
-            allowed_sources=(source,),
-            allowed_destinations=(destination,),
-            run_id=run_id,
-        ).to_dict()
+    # Validate: {"request": the execution input, "run_id": the execution's name}
+    config = call(
+        validate_handler,
+        env,
+        {"request": {"source": source, "destination": destination}, "run_id": run_id},
     )
 
-    def phase(step: Callable[[SyncConfig, str, dict[str, int]], tuple[Any, ...]]) -> dict[str, int]:
-        """One BucketSyncPages execution: Page until done (each page a fresh invocation)."""
-        cursor, totals, done = "", {}, False
-        while not done:
-            config = SyncConfig.from_dict(json.loads(config_json))
-            cursor, done, counts, *_ = step(config, cursor, totals)
-            totals = add_counts(totals, **counts)
-        return totals
+    def phase(name: str) -> dict[str, Any]:
+        """One BucketSyncPages execution: Page until done, each page a fresh invocation
+        whose input is the previous page's output (OutputPath $.Payload)."""
+        event: dict[str, Any] = {"phase": name, "config": config, "cursor": "", "handovers": 0}
+        while True:
+            event = call(page_handler, page_env, event)
+            if event["done"]:
+                return dict(event["totals"])
 
     times = {"validate": time.perf_counter() - began}
     mark = time.perf_counter()
-    copied = phase(lambda c, cur, _t: copy_page(s3, c, cur, settings, remaining_ms))
+    copied = phase("copy")
     times["copy"], mark = time.perf_counter() - mark, time.perf_counter()
-    scanned = phase(
-        lambda c, cur, t: scan_page(s3, c, cur, settings, STATE_BUCKET, int(t.get("pages", 0)))
-    )
+    scanned = phase("scan")
     times["scan"], mark = time.perf_counter() - mark, time.perf_counter()
-    decision = guard(SyncConfig.from_dict(json.loads(config_json)), copied, scanned)
+    decision = call(
+        page_handler,
+        page_env,
+        {"phase": "guard", "config": config, "copy": copied, "scan": scanned},
+    )
     deleted: dict[str, int] = {}
     if decision["delete"]:
-        deleted = phase(lambda c, cur, _t: delete_page(s3, c, cur, STATE_BUCKET))
+        deleted = phase("delete")
     times["guard+delete"] = time.perf_counter() - mark
     return {
         "copy": copied,
@@ -663,8 +692,8 @@ def main() -> int:
     # its start, shown separately)
     import moto
 
-    import bucket_sync.pages as bucket_sync_pages  # noqa: F401
-    import bucket_sync.request as bucket_sync_request  # noqa: F401
+    import bucket_sync.handlers.page
+    import bucket_sync.handlers.validate  # noqa: F401
 
     server = Server()
     os.environ.update(CREDENTIALS)
