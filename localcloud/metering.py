@@ -3,7 +3,9 @@
 For `steward cost` and `bench/`: what a design costs is mostly what it calls. Every call made
 through botocore in this process is seen (`localcloud.core.calls`); the function making it is
 the Lambda invocation running in that thread (each invocation has its own environment), or
-None for calls made outside any invocation (a test, the local cloud itself).
+None for calls made outside any invocation (a test, the local cloud itself). The local cloud's
+own calls made during an invocation (IAM evaluation reading the caller's policies, say) are
+not the function's and are not counted.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def invoking_function() -> str | None:
 @contextmanager
 def metered(on_call: Callable[[str | None, ApiCall], Any]) -> Iterator[None]:
     """Call `on_call(function, call)` before every API call made while the block runs."""
-    stop = observe(lambda call: on_call(invoking_function(), call))
+    stop = observe(lambda call: None if call.internal else on_call(invoking_function(), call))
     try:
         yield
     finally:

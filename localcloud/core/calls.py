@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.handlers import BUILTIN_HANDLERS
 
 _PARAMS = "localcloud_api_params"
@@ -31,6 +32,8 @@ class ApiCall:
     params: dict[str, Any]
     region: str | None = None
     access_key: str | None = None  # the caller's credentials (known only to the authorizer)
+    # made by the local cloud itself (its own clients: lookups, deliveries), not by a caller
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Refusal:
 
 Observer = Callable[[ApiCall], None]
 Authorizer = Callable[[ApiCall], Refusal | None]
+# The user agent suffix of the local cloud's own clients (localcloud.core.clients).
+INTERNAL_AGENT = "localcloud-internal"
 _OBSERVERS: list[Observer] = []
 _AUTHORIZER: list[Authorizer] = []
 _LOCK = threading.Lock()
@@ -74,8 +79,13 @@ def _dispatch(params: dict[str, Any], model: Any, context: dict[str, Any], **_: 
         observers = list(_OBSERVERS)
     if not observers:
         return
+    config = context.get("client_config")
     call = ApiCall(
-        model.service_model.service_name, model.name, params, context.get("client_region")
+        model.service_model.service_name,
+        model.name,
+        params,
+        context.get("client_region"),
+        internal=getattr(config, "user_agent_extra", None) == INTERNAL_AGENT,
     )
     for observer in observers:
         observer(call)
@@ -108,7 +118,7 @@ def _authorize(
     if refusal is None:
         return None
     # Answered here, as the service would: the client raises its ClientError for the code.
-    response = AWSResponse("https://localcloud.invalid/", refusal.status, {}, None)
+    response = AWSResponse("https://localcloud.invalid/", refusal.status, HTTPHeaders(), None)
     parsed = {
         "Error": {"Code": refusal.code, "Message": refusal.message},
         "ResponseMetadata": {

@@ -9,8 +9,18 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from localcloud.core.calls import INTERNAL_AGENT
+
 # The local cloud's own calls are not retried: a failure is a defect to see, not to ride out.
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
+# They are marked, so metering counts what functions call, not the local cloud's lookups.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1}, user_agent_extra=INTERNAL_AGENT)
+
+
+def _client(service: str, **options: Any) -> Any:
+    """boto3.client(service, ...) for a service named at run time. (boto3-stubs overloads
+    boto3.client once per literal service name, with no overload for a plain str.)"""
+    make: Callable[..., Any] = boto3.client
+    return make(service, **options)
 
 
 class Clients:
@@ -26,7 +36,7 @@ class Clients:
         key = (service, region or self._default_region())
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = boto3.client(service, region_name=key[1], config=_CONFIG)
+                self._clients[key] = _client(service, region_name=key[1], config=_CONFIG)
             return self._clients[key]
 
     def role_credentials(self, role_arn: str, session_name: str, region: str) -> dict[str, str]:
@@ -58,7 +68,7 @@ class Clients:
             client = self._role_clients.get(key)
         if client is None:
             credentials = self.role_credentials(role_arn, session_name, region)
-            client = boto3.client(
+            client = _client(
                 service,
                 region_name=region,
                 aws_access_key_id=credentials["AccessKeyId"],

@@ -102,3 +102,17 @@ def test_a_dynamodb_table_is_created_on_demand_with_its_time_to_live(cloud: Loca
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expiration")
+
+
+def test_metering_counts_a_functions_own_calls_not_the_local_clouds_lookups(
+    cloud: LocalCloud,
+) -> None:
+    # The first call a function makes has IAM evaluation read the role's policies (iam:
+    # calls made by the local cloud, during the invocation): they are not the function's.
+    from localcloud.metering import CallCounter
+
+    counter = CallCounter()
+    with counter.counting():
+        cloud.invoke("RecorderA", {"n": 1})
+    function = cloud.physical_id("RecorderA")
+    assert dict(counter.calls) == {(function, "sqs:SendMessage"): 1}
