@@ -60,6 +60,8 @@ def _demo(args: argparse.Namespace) -> int:
         for scenario in scenarios:
             reporter.line(f"{scenario.name:16} {scenario.title}")
         return 0
+    # an automation's key (`cost_controls`), or the same with hyphens (`cost-controls`)
+    args.automations = [name.replace("-", "_") for name in args.automations]
     unknown = [name for name in args.automations if name not in known]
     if unknown:
         reporter.line(f"unknown automation(s) {unknown}; choose from {sorted(known)}", "fail")

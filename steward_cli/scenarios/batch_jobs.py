@@ -79,7 +79,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
 
 
 SCENARIO = Scenario(
-    name="batch-jobs",
+    name="batch_jobs",
     title="Batch jobs: a genomics workflow with .sync and with the poller",
     run=run,
     enables=("EnableBatchJobs",),

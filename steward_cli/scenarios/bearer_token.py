@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 
@@ -15,7 +15,17 @@ from fakes.x_provider import FakeXProvider
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
-APPS = (
+
+class XApp(TypedDict):
+    """One X app's API-key secret, as FakeXProvider.register_app takes it."""
+
+    consumer_key: str
+    consumer_secret: str
+    access_token: str
+    access_token_secret: str
+
+
+APPS: tuple[XApp, ...] = (
     {
         "consumer_key": "demo-key-a",
         "consumer_secret": "demo-secret-a",
@@ -62,7 +72,8 @@ def run(cloud: Any, report: Reporter, provider: FakeXProvider) -> None:
     rotate()
 
     helper = BearerToken(secret, max_age=0, secrets_client=sm)
-    stop, statuses = threading.Event(), []
+    stop = threading.Event()
+    statuses: list[int] = []
 
     def client() -> None:
         session = requests.Session()
@@ -82,7 +93,7 @@ def run(cloud: Any, report: Reporter, provider: FakeXProvider) -> None:
     report.detail(
         f"{len(statuses)} requests, {failed} failed; provider saw {provider.auth_failures} auth failures"
     )
-    expect(statuses and failed == 0, f"{failed} client requests failed during rotation")
+    expect(bool(statuses) and failed == 0, f"{failed} client requests failed during rotation")
 
 
 @contextmanager
@@ -102,7 +113,7 @@ def fake_x() -> Iterator[tuple[dict[str, str], FakeXProvider]]:
 
 
 SCENARIO = Scenario(
-    name="bearer-token",
+    name="bearer_token",
     title="Bearer-token rotation: two X apps take turns, clients never see a dead token",
     run=run,
     enables=("EnableBearerTokenRotation",),

@@ -73,7 +73,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
 
 
 SCENARIO = Scenario(
-    name="bucket-sync",
+    name="bucket_sync",
     title="S3 bucket sync: production equals staging, exactly",
     run=run,
     enables=("EnableBucketSync",),

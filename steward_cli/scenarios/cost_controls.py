@@ -74,7 +74,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
 
 
 SCENARIO = Scenario(
-    name="cost-controls",
+    name="cost_controls",
     title="Cost controls: a budget alert swaps a group to read-only, and back",
     run=run,
     enables=("EnableCostControls",),

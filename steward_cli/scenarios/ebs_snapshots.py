@@ -134,7 +134,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
 
 
 SCENARIO = Scenario(
-    name="ebs-snapshots",
+    name="ebs_snapshots",
     title="EBS snapshots: tag, retain 7, copy to DR, retain in DR",
     run=run,
     enables=("EnableSnapshotManagement",),

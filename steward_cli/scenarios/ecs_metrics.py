@@ -67,7 +67,7 @@ def _minute_summary(cloud: Any) -> dict[str, Any]:
 
 
 SCENARIO = Scenario(
-    name="ecs-metrics",
+    name="ecs_metrics",
     title="ECS high-resolution metrics: every 5 seconds, a chain of delayed SQS messages",
     run=run,
     enables=("EnableEcsMetrics",),

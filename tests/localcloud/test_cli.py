@@ -51,7 +51,7 @@ def test_invoke_of_a_failing_function_prints_the_error_and_exits_1(
 
 def test_demo_lists_scenarios_and_refuses_unknown_ones(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--list"]) == 0
-    assert "cost-controls" in capsys.readouterr().out
+    assert "cost_controls" in capsys.readouterr().out
     assert main(["demo", "no-such-automation"]) == 2
 
 
