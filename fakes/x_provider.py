@@ -438,7 +438,9 @@ class FakeXProvider:
                 body=form_body,
                 headers={"Authorization": authorization},
             )
-            normalized = oauth1_signature.normalize_parameters(params)
+            # types-oauthlib declares dict[str, str], but normalize_parameters iterates (name,
+            # value) pairs: the list collect_parameters returns (a dict would not even work).
+            normalized = oauth1_signature.normalize_parameters(params)  # type: ignore[arg-type]
             uri = oauth1_signature.base_string_uri(f"http://{host}{path}")
         except (ValueError, TypeError):
             return None

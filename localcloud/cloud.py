@@ -57,7 +57,7 @@ _ACTIVE: list[LocalCloud] = []
 
 
 def _account_id() -> str:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
 
     return str(DEFAULT_ACCOUNT_ID)
 

@@ -95,7 +95,7 @@ def set_cluster_task_counts(
 def bucket_digest(bucket: str, account_id: str | None = None) -> dict[str, str]:
     """key -> MD5 of every current object's body, read from the store without a request."""
     if account_id is None:
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
 
         account_id = DEFAULT_ACCOUNT_ID
     return s3.object_digests(account_id, bucket)

@@ -47,7 +47,7 @@ class Reporter:
         for event in execution["history"]:
             kind = event["type"]
             if kind.endswith("StateEntered"):
-                details = event.get("stateEnteredEventDetails", {})
+                details: dict[str, Any] = event.get("stateEnteredEventDetails", {})
                 entered[details.get("name", "")] = _parse(details.get("input"))
             elif kind.endswith("StateExited"):
                 details = event.get("stateExitedEventDetails", {})

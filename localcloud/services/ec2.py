@@ -18,4 +18,5 @@ def set_snapshot_start_time(core: Core, region: str, snapshot_id: str, started: 
     if snapshot_id not in snapshots:
         raise KeyError(f"no snapshot {snapshot_id} in {region}")
     moment = started if started.tzinfo else started.replace(tzinfo=UTC)
-    snapshots[snapshot_id].start_time = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    # As moto keeps it: naive UTC. Whole seconds, as the API shows a snapshot's StartTime.
+    snapshots[snapshot_id].start_time = moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)

@@ -159,9 +159,11 @@ class Rotations:
     def configure(self, region: str, secret_id: str, lambda_arn: str) -> None:
         """Rotation set up but not started, as a RotationSchedule with RotateImmediatelyOnUpdate
         false leaves it: a later RotateSecret needs no function ARN."""
-        from moto.secretsmanager.models import secretsmanager_backends
+        from moto.secretsmanager.models import FakeSecret, secretsmanager_backends
 
         secret = secretsmanager_backends[self.core.account_id][region].secrets[secret_id]
+        if not isinstance(secret, FakeSecret):  # a replica rotates with its primary
+            raise ValueError(f"{secret_id} in {region} is a replica; rotate its primary secret")
         secret.rotation_lambda_arn = lambda_arn
         secret.rotation_enabled = secret.rotation_requested = True
 

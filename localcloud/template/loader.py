@@ -43,7 +43,7 @@ _SHORT_TAGS = {
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _CfnLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _CfnLoader(_SafeLoader):  # type: ignore[misc]  # a base chosen at run time is an Any
     """SafeLoader that understands CloudFormation's short-form tags (!Ref, !Sub, ...)."""
 
 

@@ -31,8 +31,8 @@ def plan_jobs(workflow_input: dict[str, Any]) -> dict[str, Any]:
         if template is not None:
             command = [_fill(str(part), workflow_input, missing) for part in template]
         else:
-            command = [_fill(str(part), workflow_input, missing) for part in recipe["args"]]  # type: ignore[attr-defined]
-            for flag, value in recipe["optional"]:  # type: ignore[attr-defined]
+            command = [_fill(str(part), workflow_input, missing) for part in recipe["args"]]
+            for flag, value in recipe["optional"]:
                 probe: list[str] = []
                 filled = _fill(value, workflow_input, probe)
                 if not probe and filled:

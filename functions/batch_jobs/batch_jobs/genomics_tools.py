@@ -7,10 +7,19 @@ which replaces the default: adding or changing a tool is configuration, not code
 
 from __future__ import annotations
 
+from typing import TypedDict
+
+
+class Tool(TypedDict):
+    name: str  # the job's name
+    args: list[str]  # the default command
+    optional: list[list[str]]  # [flag, value]: appended when the value fills without a gap
+
+
 BAM = "{resultsS3Path}/{sampleId}/bam/"
 VCF = "{resultsS3Path}/{sampleId}/vcf/"
 
-TOOLS: dict[str, dict[str, object]] = {
+TOOLS: dict[str, Tool] = {
     "isaac": {
         "name": "isaac-{sampleId}",
         "args": [

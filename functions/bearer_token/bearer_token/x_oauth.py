@@ -11,12 +11,12 @@ Token values never appear in logs, exceptions or return values other than the to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.auth import HTTPBasicAuth
+from requests.auth import AuthBase, HTTPBasicAuth
 from requests_oauthlib import OAuth1
 from urllib3.util.retry import Retry
 
@@ -36,6 +36,10 @@ class ProviderRateLimitedError(TransientError):
     """X answered 403 with error code 99: minting is rate limited; retry later."""
 
 
+def _is_invalidate_auth(value: str) -> TypeGuard[InvalidateAuth]:
+    return value in ("oauth1", "basic")
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     token_url: str
@@ -48,13 +52,13 @@ class ProviderSettings:
     @classmethod
     def from_env(cls) -> ProviderSettings:
         auth = env_str("INVALIDATE_AUTH", "oauth1")
-        if auth not in ("oauth1", "basic"):
+        if not _is_invalidate_auth(auth):
             raise ConfigurationError(f"INVALIDATE_AUTH={auth!r} is not oauth1 or basic")
         return cls(
             token_url=env_str("TOKEN_URL", "https://api.x.com/oauth2/token"),
             invalidate_url=env_str("INVALIDATE_URL", "https://api.x.com/oauth2/invalidate_token"),
             verify_url=env_str("VERIFY_URL", "https://api.x.com/2/usage/tweets"),
-            invalidate_auth=auth,  # type: ignore[arg-type]
+            invalidate_auth=auth,
             retries=env_int("HTTP_RETRIES", 4, minimum=0),
             backoff_seconds=float(env_str("HTTP_BACKOFF_SECONDS", "0.5")),
         )
@@ -144,7 +148,7 @@ class XOAuthClient:
                     "invalidating with OAuth 1.0a needs access_token and "
                     "access_token_secret in the API-key secret"
                 )
-            auth: Any = OAuth1(
+            auth: AuthBase = OAuth1(
                 key.consumer_key, key.consumer_secret, key.access_token, key.access_token_secret
             )
         else:

@@ -20,7 +20,9 @@ from steward_common.pagination import chunks
 def emit_emf(sample: dict[str, Any], namespace: str) -> int:
     """One EMF document per cluster (and per service), high resolution, at the sample's time."""
     documents = 0
-    rows = [(CLUSTER_METRICS, {"ClusterName": c}, values) for c, *values in sample["c"]]
+    rows: list[tuple[tuple[str, ...], dict[str, str], list[float]]] = [
+        (CLUSTER_METRICS, {"ClusterName": c}, values) for c, *values in sample["c"]
+    ]
     rows += [
         (SERVICE_METRICS, {"ClusterName": c, "ServiceName": s}, values)
         for c, s, *values in sample["s"]
@@ -29,9 +31,12 @@ def emit_emf(sample: dict[str, Any], namespace: str) -> int:
         emf = EphemeralMetrics(namespace=namespace)
         # Without this Powertools adds a `service` dimension, and these metrics would not be the
         # ClusterName (+ ServiceName) series that put-metric-data mode and dashboards use.
-        emf.service = None
-        for key, value in dimensions.items():
-            emf.add_dimension(name=key, value=value)
+        # (Powertools annotates `service` as str, inferred from an overload of
+        # resolve_env_var_choice; it is None whenever no service is named, and only ever tested
+        # for truth.)
+        emf.service = None  # type: ignore[assignment]
+        for key, dimension in dimensions.items():
+            emf.add_dimension(name=key, value=dimension)
         for name, value in zip(names, values, strict=True):
             emf.add_metric(
                 name=name, unit=MetricUnit.Count, value=value, resolution=MetricResolution.High

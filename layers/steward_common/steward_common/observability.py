@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
@@ -44,6 +44,9 @@ class Powertools:
             wrapped = self.logger.inject_lambda_context(
                 wrapped, correlation_id_path=correlation_id_path
             )
-            return wrapped  # type: ignore[no-any-return]
+            # Powertools annotates these decorators as returning Callable[..., Any] (or Any);
+            # each wraps `function` with functools.wraps and passes its arguments and result
+            # through, so the handler keeps its type.
+            return cast(Handler, wrapped)
 
         return wear

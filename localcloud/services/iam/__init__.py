@@ -34,8 +34,9 @@ def install(core: Core) -> None:
 
 
 def install_hooks(hooks: Hooks) -> None:
-    from moto.iam.models import AWSManagedPolicy, IAMBackend, load_iam_aws_managed_policies
+    from moto.iam.models import AWSManagedPolicy, IAMBackend
     from moto.iam.policy_validation import IAMPolicyDocumentValidator
+    from moto.settings import load_iam_aws_managed_policies
 
     hooks.original(IAMBackend, "_init_aws_policies")
 

@@ -88,10 +88,18 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "GreaterThanEquals": operator.ge,
 }
 _CONVERT: dict[str, Callable[[Any], Any]] = {"Numeric": float, "Date": _date}
+
+
+def _converted(
+    compare: Callable[[Any, Any], bool], convert: Callable[[Any], Any]
+) -> Callable[[Any, str], bool]:
+    return lambda v, p: compare(convert(v), convert(p))
+
+
 for _family, _convert in _CONVERT.items():
     for _name, _compare in _ORDER.items():
-        _BASE[_family + _name] = (lambda v, p, c=_compare, f=_convert: c(f(v), f(p)), False)
-    _BASE[_family + "NotEquals"] = (lambda v, p, f=_convert: f(v) == f(p), True)
+        _BASE[_family + _name] = (_converted(_compare, _convert), False)
+    _BASE[_family + "NotEquals"] = (_converted(operator.eq, _convert), True)
 OPERATORS = frozenset(_BASE) | {"Null"}
 
 

@@ -127,7 +127,8 @@ class Authorizer:
                 self._issued.get(access_key),
             )
         key = iam_backends[account]["aws"].access_keys.get(access_key)
-        if key is not None:
+        # (A temporary key that no assumed role holds names no user: not a principal.)
+        if key is not None and key.user_name is not None:
             user = iam_backends[account]["aws"].get_user(key.user_name)
             return Principal(user.arn, "user", user.name, account, user.arn)
         return None

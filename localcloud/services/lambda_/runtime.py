@@ -125,7 +125,7 @@ def ensure_stdout_view() -> None:
     """
     with _install_lock:
         if not isinstance(sys.stdout, InvocationStdout):
-            sys.stdout = InvocationStdout(sys.stdout)  # type: ignore[assignment]
+            sys.stdout = InvocationStdout(sys.stdout)
 
 
 _install_depth = 0
@@ -291,7 +291,7 @@ class Runtime:
                 module = self._import_qualified(spec, module_path, source)
             else:
                 module = self._import_unique(spec, module_path, source)
-            handler = getattr(module, attr, None)
+            handler: Callable[[Any, Any], Any] | None = getattr(module, attr, None)
             if not callable(handler):
                 raise AttributeError(f"{spec.name}: {source} has no function {attr!r}")
             self._handlers[key] = handler

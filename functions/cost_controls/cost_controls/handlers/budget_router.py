@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser.models import SnsModel
+from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel, SnsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from cost_controls.notification import parse_notification
 from cost_controls.routing import RouterSettings, route
@@ -19,9 +20,23 @@ ops = Powertools()
 logger, metrics = ops.logger, ops.metrics
 
 
+# Powertools types an SNS message as `str | type[BaseModel]` (so a subclass can declare a model
+# for it); a Budgets notification's message is the plain text of its e-mail.
+class BudgetNotification(SnsNotificationModel):
+    Message: str
+
+
+class BudgetRecord(SnsRecordModel):
+    Sns: BudgetNotification
+
+
+class BudgetEvent(BaseModel):  # Powertools' SnsModel, with these records
+    Records: list[BudgetRecord]
+
+
 @ops.handler(correlation_id_path="Records[0].Sns.MessageId")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = parse_event(event, SnsModel, "SNS event").Records
+    records = parse_event(event, BudgetEvent, "SNS event").Records
     settings = RouterSettings.from_env()
     results = []
     for record in records:

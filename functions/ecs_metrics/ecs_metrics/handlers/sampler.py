@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
-from typing import Any
+from typing import Any, ParamSpec, cast
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
@@ -11,12 +12,14 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import (
     DataclassSerializer,
 )
@@ -34,7 +37,7 @@ logger, metrics = ops.logger, ops.metrics
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def _replayed(response: HopResult, record: Any) -> HopResult:
+def _replayed(response: HopResult, idempotent_data: DataRecord) -> HopResult:
     logger.info(
         "hop already taken; this delivery is a duplicate", extra={"offset": response.offset}
     )
@@ -54,13 +57,26 @@ persistence = DynamoDBPersistenceLayer(
     table_name=env_str("IDEMPOTENCY_TABLE"), boto3_client=aws.client("dynamodb")
 )
 
+_P = ParamSpec("_P")
 
-@idempotent_function(
-    data_keyword_argument="plan",
-    config=idempotency,
-    persistence_store=persistence,
-    output_serializer=DataclassSerializer(HopResult),
-)
+
+def _idempotent(function: Callable[_P, HopResult]) -> Callable[_P, HopResult]:
+    """`function`, taken once per idempotency key (its `plan` argument's [minute, next])."""
+    wrapped = idempotent_function(
+        function,
+        data_keyword_argument="plan",
+        config=idempotency,
+        persistence_store=persistence,
+        output_serializer=DataclassSerializer(HopResult),
+    )
+    # Powertools annotates idempotent_function as returning Any. What it returns is
+    # functools.wraps(function) around a call that takes function's arguments and returns
+    # function's result, or (for a duplicate) the stored one through output_serializer and
+    # response_hook: a HopResult either way.
+    return cast("Callable[_P, HopResult]", wrapped)
+
+
+@_idempotent
 def take_hop(plan: MinutePlan) -> HopResult:
     settings = SamplerSettings.from_env()
     clients = Clients(
@@ -94,7 +110,7 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @ops.handler(flush_metrics=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     idempotency.register_lambda_context(context)
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
