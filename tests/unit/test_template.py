@@ -159,3 +159,21 @@ def test_snapshot_copies_are_limited_to_the_two_regions() -> None:
         "${AWS::Region}::snapshot/*" in rendered and "${SnapshotDrRegion}::snapshot/*" in rendered
     )
     assert len(copy["Resource"]) == 2
+
+
+# Layer modules every automation may use although fewer use them today: the local cloud lends
+# its scaled clock through `clock`; `bearer_token` is the client for users' applications.
+SUITE_WIDE = {"__init__", "clock", "bearer_token", "observability"}
+
+
+def test_the_layer_holds_no_module_of_a_single_automation() -> None:
+    layer = ROOT / "layers" / "steward_common" / "steward_common"
+    users: dict[str, set[str]] = {p.stem: set() for p in layer.glob("*.py")}
+    for package in (ROOT / "functions").iterdir():
+        for module in package.rglob("*.py"):
+            text = module.read_text(encoding="utf-8")
+            for name in users:
+                if re.search(rf"\bsteward_common(\.{name}\b| import [^\n]*\b{name}\b)", text):
+                    users[name].add(package.name)
+    single = {name: sorted(by) for name, by in users.items() if len(by) < 2}
+    assert set(single) <= SUITE_WIDE, single
