@@ -29,7 +29,7 @@ from localcloud import LocalCloud
 from localcloud.testing import before_call, publish_as_service
 from steward_cli.scenarios.batch_jobs import batch_infrastructure
 from tests.support.events import Row, handler_modules, rows_of
-from tests.support.x_apps import APP_A
+from tests.support.x_apps import APP_A, bearer_stack
 
 FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
 ROTATION_STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
@@ -184,18 +184,11 @@ def test_secrets_manager_invokes_the_rotation_function_with_the_four_sample_even
     rows = {row.load()["Step"]: row for row in rows_of("handler", "bearer_token")}
     with FakeXProvider() as provider:
         provider.register_app(**APP_A)
-        cloud: LocalCloud = stack(
-            "EnableBearerTokenRotation",
-            BearerTokenUrl=provider.token_url,
-            BearerInvalidateUrl=provider.invalidate_url,
-            BearerVerifyUrl=provider.verify_url,
-        )
-        sm = cloud.client("secretsmanager")
-        sm.put_secret_value(
-            SecretId=cloud.physical_id("BearerApiKeySecret"), SecretString=json.dumps(APP_A)
-        )
+        cloud: LocalCloud = bearer_stack(stack, provider)
         with invocations(cloud) as seen:
-            sm.rotate_secret(SecretId=cloud.physical_id("BearerTokenSecret"))
+            cloud.client("secretsmanager").rotate_secret(
+                SecretId=cloud.physical_id("BearerTokenSecret")
+            )
             cloud.wait_idle(timeout=60)
     assert cloud.async_failures == []
     sent = seen[function_arn(cloud, "bearer_token.handlers.rotation")]

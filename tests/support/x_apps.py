@@ -30,3 +30,24 @@ def make_secrets(alternating: bool) -> dict[str, str]:
     body |= {"masterarns": [a, b], "active_masterarn": a} if alternating else {"masterarn": a}
     bearer = sm.create_secret(Name="x/bearer", SecretString=json.dumps(body))["ARN"]
     return {"a": a, "b": b, "bearer": bearer}
+
+
+def bearer_stack(stacks: Any, provider: Any, alternating: bool = False) -> Any:
+    """The bearer-token rotation alone on the local cloud, pointed at the fake X provider,
+    with its API-key secret(s) filled in as an operator would."""
+    cloud = stacks(
+        "EnableBearerTokenRotation",
+        BearerAlternatingApps=str(alternating).lower(),
+        BearerTokenUrl=provider.token_url,
+        BearerInvalidateUrl=provider.invalidate_url,
+        BearerVerifyUrl=provider.verify_url,
+    )
+    sm = cloud.client("secretsmanager")
+    sm.put_secret_value(
+        SecretId=cloud.physical_id("BearerApiKeySecret"), SecretString=json.dumps(APP_A)
+    )
+    if alternating:
+        sm.put_secret_value(
+            SecretId=cloud.physical_id("BearerApiKeySecretB"), SecretString=json.dumps(APP_B)
+        )
+    return cloud

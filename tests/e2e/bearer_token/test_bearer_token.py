@@ -13,7 +13,7 @@ import requests
 from fakes.x_provider import FakeXProvider
 from localcloud import LocalCloud
 from steward_common.bearer_token import BearerToken
-from tests.support.x_apps import APP_A, APP_B
+from tests.support.x_apps import APP_A, APP_B, bearer_stack
 
 
 @pytest.fixture
@@ -25,21 +25,7 @@ def provider() -> Any:
 
 
 def start(stack: Any, provider: FakeXProvider, alternating: bool) -> LocalCloud:
-    cloud: LocalCloud = stack(
-        "EnableBearerTokenRotation",
-        BearerAlternatingApps=str(alternating).lower(),
-        BearerTokenUrl=provider.token_url,
-        BearerInvalidateUrl=provider.invalidate_url,
-        BearerVerifyUrl=provider.verify_url,
-    )
-    sm = cloud.client("secretsmanager")
-    sm.put_secret_value(
-        SecretId=cloud.physical_id("BearerApiKeySecret"), SecretString=json.dumps(APP_A)
-    )
-    if alternating:
-        sm.put_secret_value(
-            SecretId=cloud.physical_id("BearerApiKeySecretB"), SecretString=json.dumps(APP_B)
-        )
+    cloud: LocalCloud = bearer_stack(stack, provider, alternating)
     return cloud
 
 
