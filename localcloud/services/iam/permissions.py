@@ -400,6 +400,9 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("sqs", "GetQueueAttributes"): _queue("sqs:GetQueueAttributes"),
     ("sns", "Publish"): _given_arn("sns:Publish", "TopicArn"),
     ("stepfunctions", "StartExecution"): _given_arn("states:StartExecution", "stateMachineArn"),
+    ("stepfunctions", "StartSyncExecution"): _given_arn(
+        "states:StartSyncExecution", "stateMachineArn"
+    ),
     ("stepfunctions", "DescribeExecution"): _given_arn("states:DescribeExecution", "executionArn"),
     ("stepfunctions", "StopExecution"): _given_arn("states:StopExecution", "executionArn"),
     ("lambda", "Invoke"): _invoke,

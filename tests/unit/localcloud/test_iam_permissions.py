@@ -90,6 +90,9 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("stepfunctions", "StartExecution"): {
         "stateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:m"
     },
+    ("stepfunctions", "StartSyncExecution"): {
+        "stateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:m"
+    },
     **{
         ("stepfunctions", op): {"executionArn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:e"}
         for op in ("DescribeExecution", "StopExecution")
