@@ -349,6 +349,15 @@ def _create_state_machine(c: Call) -> list[Need]:
     ]
 
 
+def _test_state(c: Call) -> list[Need]:
+    # "The TestState API assumes an IAM role" (API reference, TestState): the caller hands
+    # Step Functions that role, which is iam:PassRole, as for CreateStateMachine.
+    return [
+        Need("states:TestState", "*"),
+        *_pass_role(c, c.params.get("roleArn"), "states.amazonaws.com"),
+    ]
+
+
 def _put_targets(c: Call) -> list[Need]:
     bus = str(c.params.get("EventBusName") or "default")
     rule = c.arn(
@@ -403,6 +412,8 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("stepfunctions", "StartSyncExecution"): _given_arn(
         "states:StartSyncExecution", "stateMachineArn"
     ),
+    ("stepfunctions", "RedriveExecution"): _given_arn("states:RedriveExecution", "executionArn"),
+    ("stepfunctions", "TestState"): _test_state,
     ("stepfunctions", "DescribeExecution"): _given_arn("states:DescribeExecution", "executionArn"),
     ("stepfunctions", "StopExecution"): _given_arn("states:StopExecution", "executionArn"),
     ("lambda", "Invoke"): _invoke,

@@ -93,6 +93,13 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("stepfunctions", "StartSyncExecution"): {
         "stateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:m"
     },
+    ("stepfunctions", "RedriveExecution"): {
+        "executionArn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:e"
+    },
+    ("stepfunctions", "TestState"): {
+        "definition": "{}",
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/tester",
+    },
     **{
         ("stepfunctions", op): {"executionArn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:e"}
         for op in ("DescribeExecution", "StopExecution")
