@@ -8,12 +8,13 @@ runs the function on the dispatcher, retried as Lambda's event queue retries it.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from typing import Any
 
 from localcloud.core import Core, FunctionSpec
-from localcloud.services.lambda_.runtime import Runtime
+from localcloud.services.lambda_.runtime import InvocationResult, Runtime
 
 LOG = logging.getLogger("localcloud")
 
@@ -49,59 +50,97 @@ class Credentials:
 
 def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
     from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.responses import LambdaResponse
 
-    original_invoke_lambda = core.hooks.original(LambdaFunction, "_invoke_lambda")
     original_invoke = core.hooks.original(LambdaFunction, "invoke")
+    original_response_invoke = core.hooks.original(LambdaResponse, "invoke")
 
-    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
-        spec = core.functions.get(self.function_arn)
-        if spec is None:
-            return original_invoke_lambda(self, event)  # type: ignore[no-any-return]
-        if isinstance(event, (str, bytes)):
-            event = json.loads(event) if event else {}
+    def run(function: Any, spec: FunctionSpec, event: Any) -> InvocationResult:
         result = runtime.invoke(spec, event, credentials.of(spec))
-        self.logs_backend.ensure_log_group(self.logs_group_name)
-        self.save_logs(result.logs)
-        return result.as_lambda_payload(), result.failed, result.logs
+        function.logs_backend.ensure_log_group(function.logs_group_name)
+        function.save_logs(result.logs)
+        return result
 
     def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> Any:
-        kind = (request_headers or {}).get("x-amz-invocation-type") or (request_headers or {}).get(
-            "X-Amz-Invocation-Type"
-        )
         spec = core.functions.get(self.function_arn)
-        if kind != "Event" or spec is None:
+        if spec is None:
             return original_invoke(self, body, request_headers, response_headers)
+        headers = request_headers or {}
+        kind = (
+            headers.get("x-amz-invocation-type")
+            or headers.get("X-Amz-Invocation-Type")
+            or "RequestResponse"
+        )
+        if kind == "DryRun":  # "Validate parameter values and verify that the user or role
+            return b""  # has permission to invoke the function": it does not run
+        # The body is the event document, decoded once as the runtime decodes it (a JSON
+        # string reaches the handler as that string); no payload at all is the event {}.
         event = json.loads(body) if body else {}
-        source = describe_source(event)
-        function = self
+        if kind == "Event":
+            submit_async(self, spec, event)
+            return b""
+        result = run(self, spec, event)
+        response_headers["x-amz-executed-version"] = str(self.version)
+        response_headers["x-amzn-requestid"] = result.request_id
+        # "FunctionError": "Unhandled", as the Lambda guide shows a Python handler's exception.
+        if result.failed:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        # The last 4 KB of the log, base64-encoded (moto's response keeps it for LogType Tail).
+        tail = result.logs.encode()[-4096:]
+        response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
+        return result.as_lambda_payload()
 
-        def run() -> None:
+    def submit_async(function: Any, spec: FunctionSpec, event: Any) -> None:
+        source = describe_source(event)
+
+        def attempts() -> None:
             for attempt in range(spec.async_retries + 1):
-                payload, failed, _ = function._invoke_lambda(event=event)
-                if not failed:
+                result = run(function, spec, event)
+                if not result.failed:
                     return
                 if attempt < spec.async_retries:
                     core.clock.sleep(ASYNC_RETRY_DELAYS[min(attempt, 1)])
-            error = json.loads(payload)
             LOG.warning(
                 "%s: %s failed after %d attempts: %s",
                 source,
                 spec.name,
                 spec.async_retries + 1,
-                error,
+                {"errorType": result.error_type, "errorMessage": result.error_message},
             )
             core.record_failure(
                 f"{spec.name} ({source})",
-                error.get("errorType", ""),
-                error.get("errorMessage", ""),
+                result.error_type or "",
+                result.error_message or "",
                 event,
             )
 
-        core.dispatcher.submit(run)
-        return b""
+        core.dispatcher.submit(attempts)
 
-    core.hooks.replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
+    def response_invoke(self: Any) -> Any:
+        # moto reads the Qualifier query parameter as "qualifier", which botocore never sends,
+        # so Invoke ran $LATEST whatever version was asked for. Lambda invokes the version or
+        # alias named, and names it when it does not exist: "Function not found:
+        # arn:aws:lambda:...:function:name:7".
+        qualifier = self.querystring.get("Qualifier")
+        if qualifier and "qualifier" not in self.querystring:
+            self.querystring["qualifier"] = qualifier
+        return original_response_invoke(self)
+
+    original_enrich = core.hooks.original(LambdaResponse, "_enrich_response")
+
+    def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        # moto gives every response a random x-amzn-RequestId; an invocation's is the ID its
+        # handler ran under (context.aws_request_id, the log's START RequestId), which the
+        # Lambda documentation does not spell out but every log and error document shows.
+        invocation = headers.get("x-amzn-requestid")
+        headers, body = original_enrich(headers, body)
+        if invocation:
+            headers["x-amzn-requestid"] = invocation
+        return headers, body
+
     core.hooks.replace(LambdaFunction, "invoke", invoke)
+    core.hooks.replace(LambdaResponse, "invoke", response_invoke)
+    core.hooks.replace(LambdaResponse, "_enrich_response", staticmethod(_enrich_response))
 
 
 def invoke_sync(core: Core, function_arn: str, event: Any) -> tuple[Any, str | None]:

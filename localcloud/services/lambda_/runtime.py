@@ -23,7 +23,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
@@ -218,16 +218,30 @@ class InvocationResult:
     error_message: str | None
     logs: str
     request_id: str
+    stack_trace: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return self.error_type is not None
 
-    def as_lambda_payload(self) -> str:
-        """The response body Lambda returns: the result, or the runtime's error document."""
+    def as_lambda_payload(self) -> bytes:
+        """The response body Lambda returns: the result, or the runtime's error document.
+
+        As the Python runtime sends them: a result of bytes as it is, any other serialised
+        to JSON; an error as `errorMessage`, `errorType`, `requestId` and `stackTrace`, with
+        Python's default separators (Step Functions hands this document on as the cause).
+        """
         if self.error_type is None:
-            return json.dumps(self.payload)
-        return json.dumps({"errorType": self.error_type, "errorMessage": self.error_message or ""})
+            if isinstance(self.payload, bytes):
+                return self.payload
+            return json.dumps(self.payload).encode()
+        document = {
+            "errorMessage": self.error_message or "",
+            "errorType": self.error_type,
+            "requestId": self.request_id,
+            "stackTrace": self.stack_trace,
+        }
+        return json.dumps(document).encode()
 
 
 class Runtime:
@@ -360,14 +374,20 @@ class Runtime:
             log.write(f"START RequestId: {request_id} Version: $LATEST\n")
             handler = self._load(spec)  # under the invocation's env, as a cold start is
             payload = handler(event, context)
-            json.dumps(payload)  # Lambda fails a response it cannot serialise
-            result = InvocationResult(payload, None, None, "", request_id)
         except Exception as exc:  # noqa: BLE001 - any handler failure becomes a Lambda error
             log.write("".join(traceback.format_exception(exc)))
-            error_type = type(exc).__name__
-            if isinstance(exc, TypeError) and "JSON serializable" in str(exc):
-                error_type = "Runtime.MarshalError"
-            result = InvocationResult(None, error_type, str(exc), "", request_id)
+            result = InvocationResult(
+                None, type(exc).__name__, str(exc), "", request_id, _handler_stack(exc)
+            )
+        else:
+            result = InvocationResult(payload, None, None, "", request_id)
+            if not isinstance(payload, bytes):  # bytes go out as they are
+                try:
+                    json.dumps(payload)
+                except (TypeError, ValueError) as exc:  # Lambda fails what it cannot serialise
+                    message = f"Unable to marshal response: {exc}"
+                    log.write(f"[ERROR] Runtime.MarshalError: {message}\n")
+                    result = InvocationResult(None, "Runtime.MarshalError", message, "", request_id)
         finally:
             _CURRENT_LOG.reset(log_token)
             _CURRENT_ENV.reset(env_token)
@@ -376,3 +396,12 @@ class Runtime:
         if self.on_log is not None:
             self.on_log(spec, result.logs)
         return result
+
+
+def _handler_stack(exc: BaseException) -> list[str]:
+    """The traceback as the Python runtime reports it: from the handler's frame on, each frame
+    formatted by `traceback.format_list` (the runtime's own frames left out)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    while frames and frames[0].filename == __file__:
+        frames.pop(0)
+    return traceback.format_list(frames)

@@ -6,6 +6,14 @@
 - A Parallel branch failing with a States.* error fails the Parallel state with that error.
 - Service integrations take and return Step Functions' PascalCase (`integrations`), and
   call with the machine's role (`credentials`).
+- Lambda tasks return what AWS returns (`lambda_tasks`); StartSyncExecution (`sync_execution`)
+  and history paging (`history`).
+- An inline Map fails fast (`map_fail_fast`); the history and payload quotas (`quotas`); the
+  machine's TimeoutSeconds on the local clock (`timeouts`); definitions AWS rejects
+  (`definitions`).
+- JSONata, with Step Functions' own functions (`jsonata`), and variables (`variables`).
+- RedriveExecution (`redrive`), versions and aliases (`versions`), TestState (`test_state`).
+- Execution status change events (`status_events`) and execution logs (`execution_logs`).
 """
 
 from __future__ import annotations
@@ -15,7 +23,14 @@ import uuid
 from typing import Any
 
 from localcloud.core import Core, ScaledTime
-from localcloud.services.stepfunctions import credentials, integrations, lambda_errors
+from localcloud.services.stepfunctions import (
+    credentials,
+    history,
+    integrations,
+    lambda_errors,
+    lambda_tasks,
+    sync_execution,
+)
 
 __all__ = ["install"]
 
@@ -111,3 +126,6 @@ def install(core: Core) -> None:
     integrations.install(core)
     credentials.install(core)
     lambda_errors.install(core)
+    lambda_tasks.install(core)
+    sync_execution.install(core)
+    history.install(core)
