@@ -31,6 +31,7 @@ __all__ = [
     "begin_rotation",
     "bucket_digest",
     "drain",
+    "history_quota",
     "managed_policies_loaded_once",
     "metric_series",
     "only",
@@ -99,6 +100,26 @@ def bucket_digest(bucket: str, account_id: str | None = None) -> dict[str, str]:
 
         account_id = DEFAULT_ACCOUNT_ID
     return s3.object_digests(account_id, bucket)
+
+
+# ------------------------------------------------------------------------------ Step Functions
+
+
+@contextmanager
+def history_quota(cloud: LocalCloud, events: int) -> Iterator[None]:
+    """While the block runs, Standard executions end at `events` history events instead of
+    AWS's 25,000, exactly as they would at 25,000: to test a machine that loops without running
+    25,000 events through moto."""
+    from localcloud.services.stepfunctions import quotas
+
+    if events < 2:
+        raise ValueError("a history has at least ExecutionStarted and its last event")
+    state: quotas.Quotas = cloud.core.service(quotas.SERVICE)
+    previous, state.history_events = state.history_events, events
+    try:
+        yield
+    finally:
+        state.history_events = previous
 
 
 # ------------------------------------------------------------------------------ Secrets Manager

@@ -25,11 +25,15 @@ from typing import Any
 from localcloud.core import Core, ScaledTime
 from localcloud.services.stepfunctions import (
     credentials,
+    definitions,
     history,
     integrations,
     lambda_errors,
     lambda_tasks,
+    map_fail_fast,
+    quotas,
     sync_execution,
+    timeouts,
 )
 
 __all__ = ["install"]
@@ -129,3 +133,7 @@ def install(core: Core) -> None:
     lambda_tasks.install(core)
     sync_execution.install(core)
     history.install(core)
+    map_fail_fast.install(core)
+    quotas.install(core)
+    timeouts.install(core)
+    definitions.install(core)
