@@ -28,12 +28,14 @@ from localcloud.services.stepfunctions import (
     definitions,
     history,
     integrations,
+    jsonata,
     lambda_errors,
     lambda_tasks,
     map_fail_fast,
     quotas,
     sync_execution,
     timeouts,
+    variables,
 )
 
 __all__ = ["install"]
@@ -130,6 +132,8 @@ def install(core: Core) -> None:
     integrations.install(core)
     credentials.install(core)
     lambda_errors.install(core)
+    jsonata.install(core)
+    variables.install(core)
     lambda_tasks.install(core)
     sync_execution.install(core)
     history.install(core)
