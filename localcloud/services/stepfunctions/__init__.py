@@ -33,9 +33,12 @@ from localcloud.services.stepfunctions import (
     lambda_tasks,
     map_fail_fast,
     quotas,
+    redrive,
     sync_execution,
+    test_state,
     timeouts,
     variables,
+    versions,
 )
 
 __all__ = ["install"]
@@ -141,3 +144,6 @@ def install(core: Core) -> None:
     quotas.install(core)
     timeouts.install(core)
     definitions.install(core)
+    redrive.install(core)
+    versions.install(core)
+    test_state.install(core)
