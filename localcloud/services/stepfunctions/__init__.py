@@ -26,6 +26,7 @@ from localcloud.core import Core, ScaledTime
 from localcloud.services.stepfunctions import (
     credentials,
     definitions,
+    execution_logs,
     history,
     integrations,
     jsonata,
@@ -34,6 +35,7 @@ from localcloud.services.stepfunctions import (
     map_fail_fast,
     quotas,
     redrive,
+    status_events,
     sync_execution,
     test_state,
     timeouts,
@@ -144,6 +146,8 @@ def install(core: Core) -> None:
     quotas.install(core)
     timeouts.install(core)
     definitions.install(core)
+    status_events.install(core)
+    execution_logs.install(core)
     redrive.install(core)
     versions.install(core)
     test_state.install(core)
