@@ -42,6 +42,7 @@ def _create(
     role: str,
     kind: str,
     body_type: str,
+    logging: dict[str, Any] | None = None,
 ) -> Deployed:
     if not ctx.core.service("iam").role_trusts(role, "states.amazonaws.com"):
         # CreateStateMachine's own answer (AccessDeniedException)
@@ -49,11 +50,31 @@ def _create(
             f"{logical_id}: Neither the global service principal states.amazonaws.com, nor "
             "the regional one is authorized to assume the provided role."
         )
+    options: dict[str, Any] = {"loggingConfiguration": logging} if logging else {}
     created = ctx.client("stepfunctions").create_state_machine(
-        name=name, definition=definition, roleArn=role, type=kind
+        name=name, definition=definition, roleArn=role, type=kind, **options
     )
     arn = created["stateMachineArn"]
     return Deployed(logical_id, body_type, arn, {"Arn": arn, "Name": name})
+
+
+def _logging(template: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A template's `Logging` (SAM) or `LoggingConfiguration` (CloudFormation), both in
+    CloudFormation's casing, as the API's loggingConfiguration."""
+    if not template:
+        return None
+    return {
+        "level": str(template.get("Level", "OFF")),
+        "includeExecutionData": bool(template.get("IncludeExecutionData", False)),
+        "destinations": [
+            {
+                "cloudWatchLogsLogGroup": {
+                    "logGroupArn": str(d["CloudWatchLogsLogGroup"]["LogGroupArn"])
+                }
+            }
+            for d in template.get("Destinations") or []
+        ],
+    }
 
 
 def serverless_state_machine(
@@ -67,6 +88,7 @@ def serverless_state_machine(
         iam.execution_role(ctx, logical_id, props),
         str(props.get("Type", "STANDARD")),
         body["Type"],
+        _logging(props.get("Logging")),
     )
 
 
@@ -85,6 +107,7 @@ def state_machine(
         str(props["RoleArn"]),
         str(props.get("StateMachineType", "STANDARD")),
         body["Type"],
+        _logging(props.get("LoggingConfiguration")),
     )
 
 

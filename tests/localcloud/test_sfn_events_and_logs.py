@@ -599,3 +599,59 @@ def test_the_role_must_allow_the_documented_log_delivery(cloud: LocalCloud) -> N
     assert sfn.describe_state_machine(stateMachineArn=arn)["loggingConfiguration"]["level"] == (
         "ALL"
     )
+
+
+LOGGED_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ExecutionLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /sfn/from-template
+  Logged:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: EXPRESS
+      Definition:
+        StartAt: Done
+        States:
+          Done: {Type: Pass, End: true}
+      Logging:
+        Level: ALL
+        IncludeExecutionData: true
+        Destinations:
+          - CloudWatchLogsLogGroup:
+              LogGroupArn: !GetAtt ExecutionLogs.Arn
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action:
+                - logs:CreateLogDelivery
+                - logs:GetLogDelivery
+                - logs:UpdateLogDelivery
+                - logs:DeleteLogDelivery
+                - logs:ListLogDeliveries
+                - logs:PutResourcePolicy
+                - logs:DescribeResourcePolicies
+                - logs:DescribeLogGroups
+              Resource: "*"
+"""
+
+
+def test_a_template_machines_logging_property_logs_its_executions(tmp_path: Any) -> None:
+    # SAM's `Logging` (CloudFormation's LoggingConfiguration) is the machine's
+    # loggingConfiguration: an Express execution's history lands in the template's log group.
+    template = tmp_path / "template.yaml"
+    template.write_text(LOGGED_TEMPLATE)
+    with LocalCloud(template=template) as cloud:
+        machine = cloud.physical_id("Logged")
+        assert (
+            cloud.client("stepfunctions").describe_state_machine(stateMachineArn=machine)[
+                "loggingConfiguration"
+            ]["level"]
+            == "ALL"
+        )
+        cloud.client("stepfunctions").start_execution(stateMachineArn=machine, input="{}")
+        _finish(cloud, machine)
+        types = [e["message"]["type"] for e in _logged(cloud, "/sfn/from-template")]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
