@@ -389,12 +389,14 @@ class LocalCloud:
         }
 
     def _state_machine_arns(self) -> list[str]:
-        return [
-            d.ref
-            for s in self.stacks
-            for d in s.resources.values()
-            if d.type in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
-        ]
+        """Every state machine in the stacks' regions: the template's, and those made through
+        the API (a test's, a user's over `local up`), so `wait_idle` waits for all."""
+        arns: list[str] = []
+        for region in sorted({s.region for s in self.stacks}):
+            sfn = self.client("stepfunctions", region=region)
+            for page in sfn.get_paginator("list_state_machines").paginate():
+                arns += [m["stateMachineArn"] for m in page["stateMachines"]]
+        return arns
 
     def _running(self) -> list[str]:
         running: list[str] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+from typing import Any
 
 from localcloud import LocalCloud
 
@@ -53,3 +55,22 @@ def test_a_one_hour_wait_finishes_in_under_a_second_at_time_scale_zero(cloud: Lo
     stamps = {e["type"]: e["timestamp"] for e in execution["history"]}
     waited = stamps["WaitStateExited"] - stamps["WaitStateEntered"]
     assert waited.total_seconds() < 1.0
+
+
+def test_wait_idle_waits_for_executions_of_machines_made_through_the_api(
+    cloud_factory: Any,
+) -> None:
+    cloud = cloud_factory(time_scale=0.01, iam="off")
+    sfn = cloud.client("stepfunctions")
+    definition = {
+        "StartAt": "Nap",
+        "States": {"Nap": {"Type": "Wait", "Seconds": 100, "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="made-by-hand",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{cloud.account_id}:role/any",
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    cloud.wait_idle(timeout=30)
+    assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
