@@ -21,6 +21,7 @@ import time
 import traceback
 import uuid
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,7 +160,8 @@ def _install_default_session_view() -> None:
 
 
 # package name -> the runtime (one per local cloud) that imported it
-_PACKAGE_RUNTIME: dict[str, object] = {}
+# (weakly: a stopped local cloud's runtime is not kept alive by having imported a package)
+_PACKAGE_RUNTIME: weakref.WeakValueDictionary[str, Runtime] = weakref.WeakValueDictionary()
 
 
 @contextmanager
