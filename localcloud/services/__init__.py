@@ -13,13 +13,14 @@ from localcloud.services import (
     events,
     iam,
     lambda_,
+    s3,
     secretsmanager,
     sns,
     sqs,
     stepfunctions,
 )
 
-INSTALLED = (iam, lambda_, sns, sqs, events, secretsmanager, stepfunctions, batch)
+INSTALLED = (iam, lambda_, sns, sqs, events, secretsmanager, stepfunctions, batch, s3)
 
 
 def install(core: Core) -> None:

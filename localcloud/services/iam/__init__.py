@@ -4,6 +4,8 @@
   the earlier `"2008-10-17"`, or with no Version at all (which is the earlier one), as the IAM
   User Guide's "IAM JSON policy elements: Version" says; moto refused all but 2012-10-17, so
   the policies SAM generates from policy templates (which carry no Version) failed to deploy.
+- Managed policies per role, user or group: at most the quota GetAccountSummary reports (10),
+  as the IAM User Guide's "IAM and AWS STS quotas" says; moto attached any number (quotas.py).
 - AWS managed policies, loaded once, where they are used: moto makes one IAM backend per partition (aws, aws-cn, aws-us-gov, …) as soon as any request
 looks up its access key, and each loads all ~1,300 AWS managed policies from JSON, again at
 every reset: seconds of every local cloud's start and stop. The local cloud's stacks live in
@@ -17,6 +19,7 @@ import json
 from typing import Any
 
 from localcloud.core import Core, Hooks
+from localcloud.services.iam import quotas
 
 PARTITION = "aws"
 POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
@@ -31,6 +34,7 @@ def _policy_documents() -> dict[str, Any]:
 
 def install(core: Core) -> None:
     install_hooks(core.hooks)
+    quotas.install(core)
 
 
 def install_hooks(hooks: Hooks) -> None:
