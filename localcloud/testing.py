@@ -9,13 +9,13 @@ automation, a metric's data points) is written once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localcloud.core import Hooks
+from localcloud.core import Hooks, faults
 from localcloud.core.calls import ApiCall, observe
 from localcloud.services import ec2, ecs, iam, s3, secretsmanager
 from localcloud.template import load_yaml
@@ -32,6 +32,7 @@ __all__ = [
     "bucket_digest",
     "drain",
     "history_quota",
+    "inject_fault",
     "managed_policies_loaded_once",
     "metric_series",
     "only",
@@ -160,6 +161,52 @@ def before_call(service: str, operation: str, callback: Callable[[ApiCall], Any]
         yield
     finally:
         stop()
+
+
+def inject_fault(
+    cloud: LocalCloud,
+    service: str,
+    operation: str,
+    *,
+    code: str = "ThrottlingException",
+    status: int = 400,
+    message: str | None = None,
+    count: int | None = None,
+    share: float | None = None,
+    callers: str | Iterable[str] | None = None,
+) -> faults.Fault:
+    """Make `service` (botocore's name: "s3", "stepfunctions") `operation` ("PutObject") fail
+    with error `code` and HTTP `status`, as the service answers it, from now until the handle's
+    `.stop()` (or the end of its `with` block, or the cloud's stop).
+
+    Every matching call made through botocore in the process fails (a test's, a function's,
+    a Step Functions integration's), before it reaches moto: nothing is done. The answer is
+    the service's own error format at each attempt, so botocore retries it as it would on AWS
+    (standard and adaptive modes retry throttling codes, `SlowDown` and 500/502/503/504;
+    e.g. `code="SlowDown", status=503` on S3, `code="InternalFailure", status=500`).
+    The local cloud's own calls are never failed, and `cloud.client(...)` clients are the
+    local cloud's own: make the client under test with `boto3.client(...)`.
+
+    `count`: only the first `count` matching calls fail. `share`: the fraction of matching
+    calls that fail, deterministically (0.5: the 2nd, 4th, 6th, ...; with `count`, at most
+    `count` of them). `callers`: only calls made inside invocations of these functions
+    (function names, as `localcloud.metering.invoking_function` gives them).
+    The handle counts the matching calls (`.calls`, every attempt) and the failed ones
+    (`.injected`)."""
+    named = None
+    if callers is not None:
+        named = frozenset([callers] if isinstance(callers, str) else callers)
+    return faults.inject(
+        cloud.core,
+        service,
+        operation,
+        code=code,
+        status=status,
+        message=message,
+        count=count,
+        share=share,
+        callers=named,
+    )
 
 
 # ------------------------------------------------------------------------------ SNS and SQS
