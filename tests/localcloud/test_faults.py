@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from localcloud import FunctionError, LocalCloud
 from localcloud.testing import drain, inject_fault
+from tests.support.roles import machine_role
 
 # A client of the code under test (cloud.client(...) clients are the local cloud's own, which
 # faults spare). total_max_attempts=1: no retry, to see each answer as it comes.
@@ -175,24 +176,8 @@ def test_an_unknown_operation_is_refused(cloud: LocalCloud) -> None:
 
 
 def _sqs_machine(cloud: LocalCloud, queue_arn: str, retry: list[dict[str, Any]]) -> str:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     allow = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn}
-    iam = cloud.client("iam")
-    role = iam.create_role(RoleName="sender", AssumeRolePolicyDocument=json.dumps(trust))
-    iam.put_role_policy(
-        RoleName="sender",
-        PolicyName="p",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow]}),
-    )
+    role = machine_role(cloud, "sender", allow)
     send: dict[str, Any] = {
         "Type": "Task",
         "Resource": "arn:aws:states:::sqs:sendMessage",
@@ -205,7 +190,7 @@ def _sqs_machine(cloud: LocalCloud, queue_arn: str, retry: list[dict[str, Any]])
     }
     definition = {"StartAt": "Send", "States": {"Send": send}}
     created = cloud.client("stepfunctions").create_state_machine(
-        name="sender", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
+        name="sender", definition=json.dumps(definition), roleArn=role
     )
     return str(created["stateMachineArn"])
 

@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import LocalCloud
+from tests.support.roles import machine_role
 
 
 def user(cloud: LocalCloud, name: str, *statements: dict[str, Any], path: str = "/") -> Any:
@@ -344,29 +345,6 @@ def test_copying_a_snapshot_under_a_kms_key_needs_the_keys_ebs_permissions(
     assert snapshot["Encrypted"] and snapshot["KmsKeyId"] == key
 
 
-def _machine_role(cloud: LocalCloud, name: str, *statements: dict[str, Any]) -> str:
-    iam = cloud.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn = str(
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    )
-    iam.put_role_policy(
-        RoleName=name,
-        PolicyName="p",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
-    )
-    return arn
-
-
 def test_a_sync_task_needs_its_managed_rule_when_the_machine_is_created(cloud: LocalCloud) -> None:
     # Step Functions' "IAM policies for AWS Batch" (Run a Job (.sync)): events:PutTargets,
     # events:PutRule and events:DescribeRule on rule/StepFunctionsGetEventsForBatchJobsRule.
@@ -405,7 +383,7 @@ def test_a_sync_task_needs_its_managed_rule_when_the_machine_is_created(cloud: L
         "Resource": f"arn:aws:events:us-east-1:{cloud.account_id}:rule/StepFunctionsGetEventsForBatchJobsRule",
     }
     sfn = cloud.client("stepfunctions")
-    without_rule = _machine_role(cloud, "batch-only", batch)
+    without_rule = machine_role(cloud, "batch-only", batch)
     with pytest.raises(ClientError) as caught:
         sfn.create_state_machine(name="jobs", definition=definition, roleArn=without_rule)
     assert caught.value.response["Error"] == {
@@ -413,7 +391,7 @@ def test_a_sync_task_needs_its_managed_rule_when_the_machine_is_created(cloud: L
         "Message": f"'{without_rule}' is not authorized to create managed-rule.",
     }
     assert cloud.iam.denials[-1].action == "events:PutTargets"
-    with_rule = _machine_role(cloud, "batch-and-rule", batch, rule)
+    with_rule = machine_role(cloud, "batch-and-rule", batch, rule)
     arn = sfn.create_state_machine(name="jobs", definition=definition, roleArn=with_rule)[
         "stateMachineArn"
     ]

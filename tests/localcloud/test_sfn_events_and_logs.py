@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from localcloud import LocalCloud
 from localcloud.testing import drain
+from tests.support.roles import machine_role
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
 # "IAM Policies for logging to CloudWatch Logs" (Using CloudWatch Logs to log execution
@@ -89,30 +90,6 @@ LONG_WAIT = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 6
 # ------------------------------------------------------------------------------ helpers
 
 
-def _role(cloud: LocalCloud, name: str, *statements: dict[str, Any]) -> str:
-    iam = cloud.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn = str(
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    )
-    if statements:
-        iam.put_role_policy(
-            RoleName=name,
-            PolicyName="p",
-            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
-        )
-    return arn
-
-
 def _machine(
     cloud: LocalCloud,
     name: str,
@@ -121,7 +98,7 @@ def _machine(
     kind: str = "STANDARD",
     logging: dict[str, Any] | None = None,
 ) -> str:
-    role = _role(cloud, f"{name}-role", LOG_DELIVERY)
+    role = machine_role(cloud, f"{name}-role", LOG_DELIVERY)
     extra = {"loggingConfiguration": logging} if logging else {}
     created = cloud.client("stepfunctions").create_state_machine(
         name=name, definition=json.dumps(definition), roleArn=role, type=kind, **extra
@@ -572,7 +549,7 @@ def test_the_role_must_allow_the_documented_log_delivery(cloud: LocalCloud) -> N
     # UpdateStateMachine turning logging on.
     group_arn = _log_group(cloud, "/sfn/denied")
     sfn = cloud.client("stepfunctions")
-    bare = _role(cloud, "no-logs")
+    bare = machine_role(cloud, "no-logs")
     with pytest.raises(ClientError) as caught:
         sfn.create_state_machine(
             name="denied",
@@ -592,7 +569,7 @@ def test_the_role_must_allow_the_documented_log_delivery(cloud: LocalCloud) -> N
     with pytest.raises(ClientError) as caught:
         sfn.update_state_machine(stateMachineArn=arn, loggingConfiguration=_logging(group_arn))
     assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
-    allowed = _role(cloud, "with-logs", LOG_DELIVERY)
+    allowed = machine_role(cloud, "with-logs", LOG_DELIVERY)
     sfn.update_state_machine(
         stateMachineArn=arn, roleArn=allowed, loggingConfiguration=_logging(group_arn)
     )

@@ -16,31 +16,15 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from tests.support.roles import machine_role
 
 JSONATA = "JSONata"
 
 
 def _role(cloud: LocalCloud) -> str:
     """A role Step Functions may assume, allowed to invoke the test functions."""
-    iam = cloud.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}],
-    }
-    name = f"jsonata-{time.monotonic_ns()}"
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    iam.put_role_policy(RoleName=name, PolicyName="invoke", PolicyDocument=json.dumps(policy))
-    return str(arn["Arn"])
+    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}
+    return machine_role(cloud, f"jsonata-{time.monotonic_ns()}", invoke)
 
 
 def _run(cloud: LocalCloud, definition: dict[str, Any], given: Any = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import LocalCloud, testing
+from tests.support.roles import machine_role
 
 PAYLOAD_BYTES = 262_144
 
@@ -19,28 +20,15 @@ PAYLOAD_BYTES = 262_144
 def _machine(cloud: LocalCloud, name: str, definition: dict[str, Any], *allow: str) -> str:
     """A Standard state machine whose role Step Functions may assume and that may `allow`
     lambda:InvokeFunction on these function ARNs."""
-    iam = cloud.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust))
-    if allow:
-        statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": list(allow)}
-        iam.put_role_policy(
-            RoleName=f"{name}-role",
-            PolicyName="invoke",
-            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
-        )
+    statements = (
+        [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": list(allow)}]
+        if allow
+        else []
+    )
+    role = machine_role(cloud, f"{name}-role", *statements)
     return str(
         cloud.client("stepfunctions").create_state_machine(
-            name=name, definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
+            name=name, definition=json.dumps(definition), roleArn=role
         )["stateMachineArn"]
     )
 
