@@ -74,3 +74,24 @@ def test_wait_idle_waits_for_executions_of_machines_made_through_the_api(
     execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
     cloud.wait_idle(timeout=30)
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+
+
+def test_an_execution_stopped_right_after_it_starts_is_aborted(cloud_factory: Any) -> None:
+    # StopExecution: "Stops an execution." — also one whose worker has not begun yet.
+    cloud = cloud_factory(time_scale=1.0, iam="off")
+    sfn = cloud.client("stepfunctions")
+    definition = {
+        "StartAt": "Nap",
+        "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="stopped-at-once",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{cloud.account_id}:role/any",
+    )["stateMachineArn"]
+    for n in range(20):
+        execution = sfn.start_execution(stateMachineArn=machine, name=f"run-{n}")["executionArn"]
+        sfn.stop_execution(executionArn=execution)
+    cloud.wait_idle(timeout=30)
+    statuses = {e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
+    assert statuses == {"ABORTED"}

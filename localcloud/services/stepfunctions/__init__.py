@@ -87,6 +87,25 @@ def _install_branch_error_names(core: Core) -> None:
     core.hooks.replace(CustomErrorName, "__init__", __init__)
 
 
+def _install_stop_before_start(core: Core) -> None:
+    """StopExecution right after StartExecution aborts the execution, as on AWS; moto's
+    worker crashed (`self.env` is None) when the stop came before its thread had built the
+    execution's environment, so the execution ran on."""
+    import time
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = core.hooks.original(ExecutionWorker, "stop")
+
+    def stop(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
+        deadline = time.monotonic() + 10.0  # real seconds: the thread is only starting
+        while getattr(self, "env", None) is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        original(self, stop_date, error, cause)
+
+    core.hooks.replace(ExecutionWorker, "stop", stop)
+
+
 def _install_execution_names(core: Core) -> None:
     """StartExecution without a name gets a UUID, as on AWS (moto's interpreter used "None",
     so a second unnamed execution, such as a nested one, collided with the first)."""
@@ -133,6 +152,7 @@ def install(core: Core) -> None:
     _install_clock(core)
     _install_state_machine_snapshot(core)
     _install_execution_names(core)
+    _install_stop_before_start(core)
     _install_branch_error_names(core)
     integrations.install(core)
     credentials.install(core)
