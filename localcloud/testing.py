@@ -316,3 +316,13 @@ def metric_series(
             for moment, value in zip(result["Timestamps"], result["Values"], strict=True):
                 series[moment.astimezone(UTC)] = value
     return series
+
+
+# ------------------------------------------------------------------------------ EventBridge
+
+
+def service_events(cloud: LocalCloud, detail_type: str | None = None) -> list[dict[str, Any]]:
+    """Every event an AWS service sent to a default bus (EC2, S3, Batch, Secrets Manager),
+    oldest first; only those of `detail_type` if given."""
+    sent: list[dict[str, Any]] = cloud.core.service("aws_events").sent
+    return [dict(e) for e in sent if detail_type is None or e["detail-type"] == detail_type]

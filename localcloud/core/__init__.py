@@ -17,6 +17,7 @@ from localcloud.core.clock import ScaledClock, ScaledTime
 from localcloud.core.dispatch import AsyncFailure, Dispatcher
 from localcloud.core.functions import FunctionRegistry, FunctionSpec
 from localcloud.core.hooks import Hooks, MotoChangedError, check_moto_version
+from localcloud.core.timers import Timers
 
 __all__ = [
     "ApiCall",
@@ -30,6 +31,7 @@ __all__ = [
     "MotoChangedError",
     "ScaledClock",
     "ScaledTime",
+    "Timers",
     "check_moto_version",
     "observe",
 ]
@@ -52,6 +54,12 @@ class Core:
     listeners: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
     # What to undo when the local cloud stops (beyond the hooks), last first.
     on_stop: list[Callable[[], None]] = field(default_factory=list)
+    # Work due at a time on the clock (`Timers`); made in __post_init__ from the clock.
+    timers: Timers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.timers = Timers(self.clock, self.dispatcher)
+        self.on_stop.append(self.timers.stop)
 
     def service(self, name: str) -> Any:
         return self.services[name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from localcloud.core import Core
+from localcloud.services.events import service_events
 from localcloud.services.events.envelope import build_envelope, scheduled_event
 from localcloud.services.events.pattern import InvalidEventPattern, matches, validate_pattern
 from localcloud.services.events.router import Router
@@ -18,6 +19,7 @@ __all__ = [
     "install",
     "matches",
     "scheduled_event",
+    "service_events",
     "target_input",
     "validate_pattern",
 ]
@@ -27,3 +29,4 @@ def install(core: Core) -> None:
     router = Router(core)
     router.install()
     core.services["events"] = Scheduler(core, router)
+    service_events.install(core)
