@@ -33,6 +33,11 @@ ASL_VALIDATOR := node_modules/.bin/asl-validator
 PY_LOCK_HASH  := $(shell cd '$(ROOT)' && cat pyproject.toml packages/steward-bearer-token/pyproject.toml $(CONSTRAINTS) 2>/dev/null | sha256sum | cut -c1-16)
 NPM_LOCK_HASH := $(shell cd '$(ROOT)' && cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 PY_STAMP      := $(VENV)/.bootstrap-$(PY_LOCK_HASH)
+# The aws CLI in a venv of its own (requirements/awscli.txt): tests drive `steward local up`
+# with it, and bench/s3_sync.py compares against it.
+AWSCLI_VENV   := .venv-awscli
+AWSCLI_HASH   := $(shell cd '$(ROOT)' && cat requirements/awscli.txt 2>/dev/null | sha256sum | cut -c1-16)
+AWSCLI_STAMP  := $(AWSCLI_VENV)/.bootstrap-$(AWSCLI_HASH)
 NPM_STAMP     := node_modules/.bootstrap-$(NPM_LOCK_HASH)
 
 # sam and the AWS SDKs: no telemetry, a region, and never the developer's real account.
@@ -68,7 +73,7 @@ help:
 
 # ------------------------------------------------------------------------------------ bootstrap
 
-bootstrap: $(PY_STAMP) $(NPM_STAMP)
+bootstrap: $(PY_STAMP) $(NPM_STAMP) $(AWSCLI_STAMP)
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "bootstrap: no python3.11 or python3 on PATH" >&2; exit 1; }
@@ -83,6 +88,12 @@ $(PY_STAMP): | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		--no-deps --no-build-isolation -e packages/steward-bearer-token
 	rm -f $(VENV)/.bootstrap-*
+	touch $@
+
+$(AWSCLI_STAMP):
+	$(PYTHON) -m venv --clear $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		--no-deps -r requirements/awscli.txt
 	touch $@
 
 $(NPM_STAMP):
@@ -119,7 +130,7 @@ build: $(PY_STAMP)
 # statements allowed a call, and pytest ends with those no test exercised: each needs its reason
 # in tests/iam_unexercised.yaml, or the run fails.
 IAM_RECORD := $(ROOT)/.pytest-iam
-test: $(PY_STAMP)
+test: $(PY_STAMP) $(AWSCLI_STAMP)
 	rm -rf $(IAM_RECORD)
 	$(if $(PYTEST_ARGS),,LOCALCLOUD_IAM_RECORD=$(IAM_RECORD)) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
@@ -173,7 +184,7 @@ clean:
 		-name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) $(AWSCLI_VENV) node_modules
 
 # ------------------------------------------------------------------------------------ sam build
 

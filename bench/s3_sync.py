@@ -28,8 +28,8 @@ Each tool runs on a fresh pair of buckets built identically:
   time with the two side by side is also printed, derived from the phase times). No Lambda or
   Step Functions latency is included, and Steward's modules are imported before the clock
   starts (a warm Lambda).
-- cli: `aws s3 sync s3://SRC s3://DST --delete` (AWS CLI v1 from PyPI, in its own virtualenv at
-  .bench/awscli-venv, made on the first run and reused), as a subprocess with its default
+- cli: `aws s3 sync s3://SRC s3://DST --delete` (AWS CLI v1 from PyPI, pinned by
+  requirements/awscli.txt, in the virtualenv .venv-awscli that `make bootstrap` makes), as a subprocess with its default
   settings (10 concurrent requests) and no user config files. Its wall time includes starting
   the CLI's Python process, printed separately as `aws --version`.
 
@@ -83,7 +83,7 @@ ORPHANS = 500  # 10%, in the destination only
 SEED = 20240601
 STATE_BUCKET = "bench-sync-state"
 CONTROL = "/__bench__/"
-TOOL_VENV = ROOT / ".bench" / "awscli-venv"
+TOOL_VENV = ROOT / ".venv-awscli"
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -465,17 +465,10 @@ def run_steward(source: str, destination: str, run_id: str) -> dict[str, Any]:
 
 
 def aws_cli() -> Path:
-    """The AWS CLI in its own virtualenv under .bench/, installed from PyPI on first use."""
+    """The AWS CLI pinned by requirements/awscli.txt, in the venv `make bootstrap` makes."""
     aws = TOOL_VENV / "bin" / "aws"
     if not aws.exists():
-        print(f"installing the AWS CLI into {TOOL_VENV.relative_to(ROOT)} (once) ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(TOOL_VENV)], check=True)
-        subprocess.run([str(TOOL_VENV / "bin" / "pip"), "install", "--quiet", "awscli"], check=True)
-    ignore = (
-        (ROOT / ".gitignore").read_text().splitlines() if (ROOT / ".gitignore").exists() else []
-    )
-    if not {".bench", ".bench/", "/.bench", "/.bench/"} & {line.strip() for line in ignore}:
-        print("hint: .bench/ (the AWS CLI's virtualenv) is not in .gitignore; add /.bench/ there")
+        raise SystemExit(f"{aws} is missing: run `make bootstrap` (it installs the AWS CLI)")
     return aws
 
 
