@@ -1,4 +1,4 @@
-"""S3: buckets, with versioning."""
+"""S3: buckets, with versioning and EventBridge notifications."""
 
 from __future__ import annotations
 
@@ -21,12 +21,28 @@ def bucket(
         )
     if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if _eventbridge_enabled(props):
+        # "Unlike other destinations, delivery of events to EventBridge can be either enabled
+        # or disabled for a bucket. If enabled, all events will be sent to EventBridge"
+        # (CloudFormation, AWS::S3::Bucket EventBridgeConfiguration); the API's form of it is
+        # an empty EventBridgeConfiguration.
+        s3.put_bucket_notification_configuration(
+            Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
     return Deployed(
         logical_id,
         body["Type"],
         name,
         {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"},
     )
+
+
+def _eventbridge_enabled(props: dict[str, Any]) -> bool:
+    configuration = (props.get("NotificationConfiguration") or {}).get("EventBridgeConfiguration")
+    if configuration is None:
+        return False
+    # EventBridgeEnabled is a required Boolean; templates write it as true or "true".
+    return str(configuration.get("EventBridgeEnabled", "")).lower() == "true"
 
 
 PROVISIONERS = {"AWS::S3::Bucket": bucket}

@@ -72,6 +72,9 @@ ERRORS: dict[str, tuple[str, int]] = {
     "lambda": ("AccessDeniedException", 403),
 }
 DEFAULT_ERROR = ("AccessDeniedException", 400)
+# Why a KMS key denied a principal that IAM may allow: its key policy neither allows the
+# principal nor leaves the key to IAM.
+KEY_POLICY_DENIES = "the key policy neither allows it nor leaves the key to IAM"
 
 
 class IamEvaluationError(LocalCloudError):
@@ -222,6 +225,26 @@ class Authorizer:
         except kms.exceptions.NotFoundException:
             return f"arn:aws:kms:{region}:{self.core.account_id}:key/{key}"
 
+    def existing_kms_key(self, region: str, key: str) -> str | None:
+        """The ARN of the key a key id, alias or ARN names; None if there is no such key."""
+        if key.startswith("arn:"):
+            region = key.split(":")[3]
+        kms = self.core.clients("kms", region)
+        try:
+            return str(kms.describe_key(KeyId=key)["KeyMetadata"]["Arn"])
+        except kms.exceptions.NotFoundException:
+            return None
+
+    def topic_kms_key(self, topic_arn: str) -> str | None:
+        """The KmsMasterKeyId of an encrypted topic, as the topic names it; None if the topic
+        is not encrypted (or does not exist: SNS answers for that itself)."""
+        sns = self.core.clients.for_arn("sns", topic_arn)
+        try:
+            attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+        except sns.exceptions.NotFoundException:
+            return None
+        return str(attributes.get("KmsMasterKeyId") or "") or None
+
     def _s3(self, bucket: str) -> tuple[Any, str]:
         s3 = self.core.clients("s3")
         region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
@@ -328,10 +351,9 @@ class Authorizer:
         granted = evaluate(named, [], direct)
         if granted.allowed:
             return granted  # the key policy allows the principal itself
-        by_iam = evaluate(named, identity)
-        if by_iam.allowed and evaluate(replace(named, principal=root), [], delegating).allowed:
-            return by_iam  # the key policy leaves the key to IAM, and IAM allows it
-        return Decision(False, "the key policy neither allows it nor leaves the key to IAM")
+        if evaluate(replace(named, principal=root), [], delegating).allowed:
+            return evaluate(named, identity)  # the key policy leaves the key to IAM
+        return Decision(False, KEY_POLICY_DENIES)
 
     def _managed_rules(self, call: ApiCall) -> Refusal | None:
         """Whether the machine's role may create the rules its `.sync` tasks wait on, which
@@ -399,10 +421,15 @@ class Authorizer:
         if denied is None:
             return None
         need, decision = denied
+        # "When the policy implicitly denies access, then AWS includes the phrase because no
+        # type policy allows the action action in the access denied error message" (IAM User
+        # Guide, "Troubleshoot access denied error messages"): a KMS key's policy is the
+        # key's resource-based policy.
+        kind = "resource-based" if decision.reason == KEY_POLICY_DENIES else "identity-based"
         why = (
             f"with an explicit deny in {decision.statement}"
             if decision.statement is not None
-            else f"because no identity-based policy allows the {need.action} action"
+            else f"because no {kind} policy allows the {need.action} action"
         )
         message = (
             f"User: {principal.arn} is not authorized to perform: {need.action} on resource: "
@@ -421,6 +448,11 @@ class Authorizer:
         if self.mode == "warn":
             return None
         code, status = ERRORS.get(call.service, DEFAULT_ERROR)
+        if call.service == "sns" and need.action.startswith("kms:"):
+            # SNS answers a publisher it could not use the topic's key for with
+            # KMSAccessDenied (400): "The ciphertext references a key that doesn't exist or
+            # that you don't have access to" (API reference, Publish, Errors).
+            code, status = "KMSAccessDenied", 400
         return Refusal(status, code, message)
 
     def _by_resource_policy(
@@ -487,15 +519,58 @@ class Authorizer:
         """A service publishing to a topic (Budgets, CloudWatch alarms), by the topic's
         access policy, as SNS decides it."""
         sns = self.core.clients.for_arn("sns", topic_arn)
-        document = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("Policy")
-        return self._by_resource_policy(
+        attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
+        decision = self._by_resource_policy(
             service,
             "sns:Publish",
             topic_arn,
             f"topic {topic_arn.rsplit(':', 1)[-1]} policy",
-            document,
-            {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account},
+            attributes.get("Policy"),
+            context,
         )
+        key = attributes.get("KmsMasterKeyId")
+        if not decision.allowed or not key:
+            return decision
+        return self._service_may_use_topic_key(topic_arn, str(key), service, context)
+
+    def _service_may_use_topic_key(
+        self, topic_arn: str, key: str, service: str, context: Mapping[str, str | None]
+    ) -> Decision:
+        """An encrypted topic takes a service's message only if the service may use its key:
+        "To allow the AWS service to have the kms:GenerateDataKey* and kms:Decrypt
+        permissions, add the following statement to the KMS policy" (SNS Developer Guide,
+        "Enable compatibility between event sources from AWS services and encrypted topics",
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). A service
+        principal has no IAM policies, so only the key policy can allow it; and the AWS
+        managed key's policy cannot be changed, so no service may use it."""
+        from localcloud.services.kms import is_aws_managed
+
+        if is_aws_managed(key):
+            reason = (
+                f"the topic is encrypted with the AWS managed key {key}, whose key policy "
+                "cannot allow a service principal; event sources need a customer managed key"
+            )
+            self.denials.append(Denial(service, "kms:GenerateDataKey", key, reason, None))
+            LOG.warning(
+                "IAM %s: %s may not publish to %s: %s", self.mode, service, topic_arn, reason
+            )
+            return Decision(False, reason)
+        region = topic_arn.split(":")[3]
+        arn = self.existing_kms_key(region, key)
+        if arn is None:
+            return Decision(False, f"the topic's key {key} does not exist")
+        kms = self.core.clients.for_arn("kms", arn)
+        document = kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            decision = self._by_resource_policy(
+                service, action, arn, f"key {arn.rsplit('/', 1)[-1]} policy", document, context
+            )
+            if not decision.allowed:
+                return replace(
+                    decision, reason=f"{decision.reason}: the policy of key {arn} for {action}"
+                )
+        return decision
 
     def service_may_send(self, queue_arn: str, service: str, *, source_arn: str) -> bool:
         """Whether a service (SNS for a subscription, EventBridge for a target) may send to

@@ -38,6 +38,8 @@ class Lookups(Protocol):
     def bucket_kms_key(self, bucket: str) -> str | None: ...
     def kms_key_arn(self, region: str, key: str) -> str: ...
     def snapshot_kms_key(self, region: str, snapshot_id: str) -> str | None: ...
+    def existing_kms_key(self, region: str, key: str) -> str | None: ...
+    def topic_kms_key(self, topic_arn: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,18 @@ def _queue(action: str) -> Callable[[Call], list[Need]]:
         return [Need(action, f"arn:aws:sqs:{c.region}:{account}:{name}")]
 
     return need
+
+
+def _put_events(c: Call) -> list[Need]:
+    """events:PutEvents on each entry's event bus (the default bus when none is named): the
+    Service Authorization Reference lists event-bus as PutEvents' resource."""
+    needs: list[Need] = []
+    for entry in c.params.get("Entries") or []:
+        bus = str(entry.get("EventBusName") or "default")
+        arn = bus if bus.startswith("arn:") else c.arn("events", f"event-bus/{bus}")
+        if all(n.resource != arn for n in needs):
+            needs.append(Need("events:PutEvents", arn))
+    return needs
 
 
 def _given_arn(action: str, key: str) -> Callable[[Call], list[Need]]:
@@ -376,7 +390,126 @@ def _invoke(c: Call) -> list[Need]:
     return [Need("lambda:InvokeFunction", arn)]
 
 
+# KMS calls on a key are decided by its key policy (the authorizer's `_kms_decision`), so each
+# names the key's ARN; a key that does not exist needs nothing, and KMS answers NotFound.
+def _on_key(action: str, param: str = "KeyId") -> Callable[[Call], list[Need]]:
+    def needs(c: Call) -> list[Need]:
+        key = c.params.get(param)
+        arn = c.lookups.existing_kms_key(c.region, str(key)) if key else None
+        return [Need(action, arn)] if arn else [Need(action, "*")]
+
+    return needs
+
+
+def _ciphertext_key(c: Call, blob: Any) -> str | None:
+    from localcloud.services.kms import key_of_ciphertext
+
+    key = key_of_ciphertext(blob)
+    return c.lookups.existing_kms_key(c.region, key) if key else None
+
+
+def _decrypt(c: Call) -> list[Need]:
+    given = c.params.get("KeyId")
+    arn = (
+        c.lookups.existing_kms_key(c.region, str(given))
+        if given
+        else _ciphertext_key(c, c.params.get("CiphertextBlob"))
+    )
+    return [Need("kms:Decrypt", arn or "*")]
+
+
+def _re_encrypt(c: Call) -> list[Need]:
+    source = _ciphertext_key(c, c.params.get("CiphertextBlob"))
+    target = c.lookups.existing_kms_key(c.region, str(c.params["DestinationKeyId"]))
+    return [Need("kms:ReEncryptFrom", source or "*"), Need("kms:ReEncryptTo", target or "*")]
+
+
+# "principals who manage aliases must have permission to call the alias operation on the alias
+# and on all affected KMS keys" (KMS Developer Guide, "Controlling access to aliases",
+# https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html).
+def _alias(action: str) -> Callable[[Call], list[Need]]:
+    def needs(c: Call) -> list[Need]:
+        name = str(c.params["AliasName"])
+        found = [Need(action, c.arn("kms", name))]
+        affected = [c.params.get("TargetKeyId")]
+        if action != "kms:CreateAlias":  # the key the alias names now
+            affected.append(name)
+        for key in affected:
+            arn = c.lookups.existing_kms_key(c.region, str(key)) if key else None
+            if arn:
+                found.append(Need(action, arn))
+        return found
+
+    return needs
+
+
+# "The publisher must have the kms:GenerateDataKey and kms:Decrypt permissions for the AWS KMS
+# key" of an encrypted topic (SNS Developer Guide, "Key management", "Allow a user to send
+# messages to a topic with SSE", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html);
+# SNS asks KMS on the publisher's behalf, so kms:ViaService is SNS's endpoint. A topic on the
+# AWS managed key alias/aws/sns needs no more: that key is "used on your behalf by an AWS
+# service" (KMS Developer Guide, "AWS managed keys"), and AWS does not print its key policy.
+def _publish(c: Call) -> list[Need]:
+    from localcloud.services.kms import SNS_MANAGED_ALIAS, alias_name
+
+    topic = c.params.get("TopicArn") or c.params.get("TargetArn")
+    if not topic:
+        return [Need("sns:Publish", "*")]  # an SMS to a phone number
+    needs = [Need("sns:Publish", str(topic))]
+    key = c.lookups.topic_kms_key(str(topic))
+    if not key or alias_name(key) == SNS_MANAGED_ALIAS:
+        return needs
+    region = str(topic).split(":")[3]
+    arn = c.lookups.existing_kms_key(region, key)
+    if arn is None:
+        return needs  # SNS answers KMSNotFound itself
+    context = {
+        "kms:ViaService": f"sns.{region}.amazonaws.com",
+        "kms:CallerAccount": c.account,
+        "kms:EncryptionContext:aws:sns:topicArn": str(topic),
+    }
+    return needs + [Need(a, arn, context) for a in ("kms:GenerateDataKey", "kms:Decrypt")]
+
+
+_KEY_OPERATIONS = (
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateMac",
+    "VerifyMac",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "DescribeKey",
+    "GetKeyPolicy",
+    "PutKeyPolicy",
+    "ListKeyPolicies",
+    "EnableKeyRotation",
+    "DisableKeyRotation",
+    "GetKeyRotationStatus",
+    "RotateKeyOnDemand",
+    "ListKeyRotations",
+    "EnableKey",
+    "DisableKey",
+    "ScheduleKeyDeletion",
+    "CancelKeyDeletion",
+    "UpdateKeyDescription",
+    "CreateGrant",
+    "ListGrants",
+    "TagResource",
+    "UntagResource",
+    "ListResourceTags",
+)
+
 TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
+    **{("kms", op): _on_key(f"kms:{op}") for op in _KEY_OPERATIONS},
+    ("kms", "Decrypt"): _decrypt,
+    ("kms", "ReEncrypt"): _re_encrypt,
+    ("kms", "CreateAlias"): _alias("kms:CreateAlias"),
+    ("kms", "UpdateAlias"): _alias("kms:UpdateAlias"),
+    ("kms", "DeleteAlias"): _alias("kms:DeleteAlias"),
     ("s3", "GetObject"): _get_object,
     ("s3", "HeadObject"): _head_object,
     ("s3", "PutObject"): _put_object,
@@ -400,6 +533,14 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("s3", "GetBucketEncryption"): _bucket("s3:GetEncryptionConfiguration"),
     ("s3", "GetBucketLocation"): _bucket("s3:GetBucketLocation"),
     ("s3", "GetBucketVersioning"): _bucket("s3:GetBucketVersioning"),
+    # RestoreObject: "you must have permissions to perform the s3:RestoreObject action"; the
+    # notification configuration's operations are s3:PutBucketNotification and
+    # s3:GetBucketNotification (S3 API Reference, PutBucketNotificationConfiguration: "bucket
+    # owners can use a bucket policy to grant permission to other users to set this
+    # configuration with the required s3:PutBucketNotification permission").
+    ("s3", "RestoreObject"): _object("s3:RestoreObject"),
+    ("s3", "PutBucketNotificationConfiguration"): _bucket("s3:PutBucketNotification"),
+    ("s3", "GetBucketNotificationConfiguration"): _bucket("s3:GetBucketNotification"),
     ("sqs", "SendMessage"): _queue("sqs:SendMessage"),
     ("sqs", "SendMessageBatch"): _queue("sqs:SendMessage"),
     ("sqs", "ReceiveMessage"): _queue("sqs:ReceiveMessage"),
@@ -407,7 +548,7 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("sqs", "DeleteMessageBatch"): _queue("sqs:DeleteMessage"),
     ("sqs", "ChangeMessageVisibility"): _queue("sqs:ChangeMessageVisibility"),
     ("sqs", "GetQueueAttributes"): _queue("sqs:GetQueueAttributes"),
-    ("sns", "Publish"): _given_arn("sns:Publish", "TopicArn"),
+    ("sns", "Publish"): _publish,
     ("stepfunctions", "StartExecution"): _given_arn("states:StartExecution", "stateMachineArn"),
     ("stepfunctions", "StartSyncExecution"): _given_arn(
         "states:StartSyncExecution", "stateMachineArn"
@@ -420,6 +561,7 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("lambda", "CreateFunction"): _create_function,
     ("stepfunctions", "CreateStateMachine"): _create_state_machine,
     ("events", "PutTargets"): _put_targets,
+    ("events", "PutEvents"): _put_events,
     ("secretsmanager", "GetSecretValue"): _secret("secretsmanager:GetSecretValue"),
     ("secretsmanager", "DescribeSecret"): _secret("secretsmanager:DescribeSecret"),
     ("secretsmanager", "PutSecretValue"): _secret("secretsmanager:PutSecretValue"),
