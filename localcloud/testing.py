@@ -36,10 +36,12 @@ __all__ = [
     "managed_policies_loaded_once",
     "metric_series",
     "only",
+    "pass_time",
     "publish_as_service",
     "set_cluster_task_counts",
     "set_rotation_enabled",
     "set_snapshot_start_time",
+    "snapshot_timings",
 ]
 
 # ------------------------------------------------------------------------------ stacks
@@ -81,7 +83,8 @@ def batch_job_behaviour(
 def set_snapshot_start_time(
     cloud: LocalCloud, snapshot_id: str, started: datetime, region: str | None = None
 ) -> None:
-    """Make a snapshot look as if it had started at `started` (moto stamps "now")."""
+    """A snapshot made earlier: it started at `started` and has completed, its completion
+    notification sent back then (so none is sent now). For a test's history of snapshots."""
     ec2.set_snapshot_start_time(cloud.core, region or cloud.stack().region, snapshot_id, started)
 
 
@@ -326,3 +329,45 @@ def service_events(cloud: LocalCloud, detail_type: str | None = None) -> list[di
     oldest first; only those of `detail_type` if given."""
     sent: list[dict[str, Any]] = cloud.core.service("aws_events").sent
     return [dict(e) for e in sent if detail_type is None or e["detail-type"] == detail_type]
+
+
+# ------------------------------------------------------------------------------ EC2 snapshots
+
+
+def snapshot_timings(
+    cloud: LocalCloud,
+    *,
+    create_seconds: float | None = None,
+    copy_seconds: float | None = None,
+    restore_seconds: float | None = None,
+) -> None:
+    """How long, on the local cloud's clock, a snapshot (CreateSnapshot, CreateSnapshots) and a
+    copy (CopySnapshot) stay `pending`, and a RestoreSnapshotTier takes. Defaults: 5 s, 180 s,
+    6 h (`localcloud.services.ec2`)."""
+    ec2.timings(
+        cloud.core,
+        create_seconds=create_seconds,
+        copy_seconds=copy_seconds,
+        restore_seconds=restore_seconds,
+    )
+
+
+def pass_time(cloud: LocalCloud, seconds: float) -> None:
+    """Let `seconds` pass on the local cloud's clock (skipped at time_scale 0, as a Wait state
+    skips them) and hand every timer then due to the dispatcher at once, so a `wait_idle`
+    right after sees what it started (a snapshot completing, its notification's machine)."""
+    cloud.clock.sleep(seconds)
+    cloud.core.timers.fire_due()
+
+
+# ------------------------------------------------------------------------------ S3 archive tiers
+
+
+def move_to_archive_tier(
+    cloud: LocalCloud, bucket: str, key: str, tier: str = "ARCHIVE_ACCESS"
+) -> None:
+    """Move an INTELLIGENT_TIERING object to its ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS tier,
+    as S3 does by itself once the object has gone unaccessed for the days its bucket's
+    Intelligent-Tiering configuration names (moto has no access tiers). GetObject and
+    CopyObject then refuse it until a RestoreObject has run its course."""
+    s3.set_access_tier(cloud.core, bucket, key, tier)

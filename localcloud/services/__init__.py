@@ -10,8 +10,10 @@ from __future__ import annotations
 from localcloud.core import Core
 from localcloud.services import (
     batch,
+    ec2,
     events,
     iam,
+    kms,
     lambda_,
     s3,
     secretsmanager,
@@ -20,7 +22,7 @@ from localcloud.services import (
     stepfunctions,
 )
 
-INSTALLED = (iam, lambda_, sns, sqs, events, secretsmanager, stepfunctions, batch, s3)
+INSTALLED = (iam, kms, lambda_, sns, sqs, events, secretsmanager, stepfunctions, batch, s3, ec2)
 
 
 def install(core: Core) -> None:
