@@ -12,6 +12,7 @@ from localcloud.errors import (
     IdleTimeoutError,
     LocalCloudError,
     MalformedEventError,
+    RotationTestError,
     TemplateError,
     UnknownResourceError,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "LocalCloudError",
     "MalformedEventError",
     "MotoChangedError",
+    "RotationTestError",
     "TemplateError",
     "UnknownResourceError",
 ]

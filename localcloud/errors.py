@@ -32,5 +32,18 @@ class FunctionError(LocalCloudError):
         self.error_message = message
 
 
+class RotationTestError(FunctionError):
+    """Secrets Manager's test of a rotation configuration (the function's testSecret step,
+    run for a RotationSchedule that does not rotate immediately) failed."""
+
+    def __init__(self, resource: str, function: str, error_type: str, message: str) -> None:
+        super().__init__(function, error_type, message)
+        self.args = (
+            f"{resource}: Secrets Manager's configuration test (testSecret) of {function} "
+            f"failed with {error_type}: {message}",
+        )
+        self.resource = resource
+
+
 class IdleTimeoutError(LocalCloudError, TimeoutError):
     """wait_idle() ran out of time while work was still under way."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from localcloud.deploy.context import DeployContext
 from localcloud.deploy.stack import Deployed
-from localcloud.errors import TemplateError
+from localcloud.errors import RotationTestError, TemplateError
 
 
 def secret(
@@ -39,27 +41,50 @@ def secret(
 def rotation_schedule(
     ctx: DeployContext, logical_id: str, props: dict[str, Any], body: dict[str, Any]
 ) -> Deployed:
+    """Configure rotation through RotateSecret, as CloudFormation does.
+
+    RotateImmediatelyOnUpdate: "If you don't immediately rotate the secret, Secrets Manager
+    tests the rotation configuration by running the testSecret step of the Lambda rotation
+    function. [...] If you don't specify this value, then by default, Secrets Manager rotates
+    the secret immediately." (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/
+    aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-rotateimmediatelyonupdate)
+    A failed configuration test fails the resource, with the function's error."""
     secret_id = str(props["SecretId"])
     lambda_arn = str(props.get("RotationLambdaARN", ""))
     if not lambda_arn:
         raise TemplateError(f"{logical_id}: only Lambda rotation (RotationLambdaARN) is supported")
     rules = props.get("RotationRules") or {}
+    kwargs: dict[str, Any] = {
+        "SecretId": secret_id,
+        "RotationLambdaARN": lambda_arn,
+        "RotateImmediately": props.get("RotateImmediatelyOnUpdate", True) not in (False, "false"),
+    }
+    wanted: dict[str, Any] = {}
+    if rules.get("AutomaticallyAfterDays"):
+        wanted["AutomaticallyAfterDays"] = int(rules["AutomaticallyAfterDays"])
+    for key in ("ScheduleExpression", "Duration"):
+        if rules.get(key):
+            wanted[key] = str(rules[key])
+    if wanted:
+        kwargs["RotationRules"] = wanted
+    sm = ctx.client("secretsmanager")
+    try:
+        sm.rotate_secret(**kwargs)
+    except ClientError as error:
+        failure = ctx.core.service("secretsmanager").last_test_failure(
+            sm.describe_secret(SecretId=secret_id)["ARN"]
+        )
+        if kwargs["RotateImmediately"] or failure is None:
+            raise
+        raise RotationTestError(
+            logical_id, failure.function_arn, failure.error_type, failure.error_message
+        ) from error
     ctx.stack.rotations[logical_id] = {
         "SecretId": secret_id,
         "RotationLambdaARN": lambda_arn,
         "RotationRules": rules,
     }
     ctx.stack.schedules.setdefault(logical_id, [])
-    # As CloudFormation does by default (RotateImmediatelyOnUpdate), rotate once now;
-    # otherwise only configure rotation, so that a later RotateSecret needs no ARN.
-    if props.get("RotateImmediatelyOnUpdate", True) not in (False, "false"):
-        kwargs: dict[str, Any] = {"SecretId": secret_id, "RotationLambdaARN": lambda_arn}
-        days = rules.get("AutomaticallyAfterDays")
-        if days:
-            kwargs["RotationRules"] = {"AutomaticallyAfterDays": int(days)}
-        ctx.client("secretsmanager").rotate_secret(**kwargs)
-    else:
-        ctx.core.service("secretsmanager").configure(ctx.stack.region, secret_id, lambda_arn)
     return Deployed(logical_id, body["Type"], f"{secret_id}|rotation")
 
 

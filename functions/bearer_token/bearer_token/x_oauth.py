@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal, TypeGuard
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -40,6 +40,21 @@ def _is_invalidate_auth(value: str) -> TypeGuard[InvalidateAuth]:
     return value in ("oauth1", "basic")
 
 
+def _url(name: str, default: str) -> str:
+    """An absolute http(s) URL from the environment; a malformed one is a configuration error
+    found before any request (its value is not shown: a URL may carry credentials)."""
+    value = env_str(name, default)
+    try:
+        parts = urlsplit(value)
+        well_formed = parts.scheme in ("https", "http") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        well_formed = False
+    if not well_formed:
+        raise ConfigurationError(f"{name} is not an absolute http(s) URL with a host")
+    return value
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     token_url: str
@@ -55,9 +70,9 @@ class ProviderSettings:
         if not _is_invalidate_auth(auth):
             raise ConfigurationError(f"INVALIDATE_AUTH={auth!r} is not oauth1 or basic")
         return cls(
-            token_url=env_str("TOKEN_URL", "https://api.x.com/oauth2/token"),
-            invalidate_url=env_str("INVALIDATE_URL", "https://api.x.com/oauth2/invalidate_token"),
-            verify_url=env_str("VERIFY_URL", "https://api.x.com/2/usage/tweets"),
+            token_url=_url("TOKEN_URL", "https://api.x.com/oauth2/token"),
+            invalidate_url=_url("INVALIDATE_URL", "https://api.x.com/oauth2/invalidate_token"),
+            verify_url=_url("VERIFY_URL", "https://api.x.com/2/usage/tweets"),
             invalidate_auth=auth,
             retries=env_int("HTTP_RETRIES", 4, minimum=0),
             backoff_seconds=float(env_str("HTTP_BACKOFF_SECONDS", "0.5")),

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from fakes.x_provider import FakeXProvider
-from localcloud import LocalCloud
+from localcloud import LocalCloud, RotationTestError
 from steward_common.bearer_token import BearerToken
 from tests.support.x_apps import APP_A, APP_B, bearer_stack
 
@@ -132,3 +133,98 @@ def test_a_failed_test_step_keeps_the_current_token_working(
         provider.api_url, headers={"Authorization": f"Bearer {before}"}, timeout=5
     )
     assert answer.status_code == 200
+
+
+# ------------------------------------------------------------------ the configuration test
+# CloudFormation, RotationSchedule, RotateImmediatelyOnUpdate (false in the template): "If you
+# don't immediately rotate the secret, Secrets Manager tests the rotation configuration by
+# running the testSecret step of the Lambda rotation function." So every fresh stack runs it.
+
+
+def stages(cloud: LocalCloud, logical_id: str = "BearerTokenSecret") -> list[list[str]]:
+    versions = cloud.client("secretsmanager").describe_secret(
+        SecretId=cloud.physical_id(logical_id)
+    )["VersionIdsToStages"]
+    return sorted(sorted(s) for s in versions.values() if s)
+
+
+@pytest.mark.parametrize("alternating", [False, True])
+def test_a_fresh_stack_passes_the_rotation_configuration_test(
+    stack: Any, provider: FakeXProvider, alternating: bool
+) -> None:
+    cloud = start(stack, provider, alternating)
+    logged = [
+        json.loads(line)
+        for line in cloud.function_log("BearerTokenRotationFunction")
+        if line.startswith("{")
+    ]
+    [done] = [entry for entry in logged if entry.get("message") == "rotation step done"]
+    assert (done["step"], done["outcome"]) == ("testSecret", "configuration-verified")
+    assert stages(cloud) == [["AWSCURRENT"]]  # the test's AWSPENDING version is gone
+    assert current_token(cloud) == ""  # nothing rotated yet
+    assert provider.counts("/oauth2/token") == 0  # nor minted: the keys may be empty still
+    rotate(cloud)  # and the first rotation then works
+    assert current_token(cloud) == provider.live_token(
+        APP_A["consumer_key"] if not alternating else APP_B["consumer_key"]
+    )
+
+
+def test_a_malformed_token_url_fails_the_deploy_with_a_typed_error(
+    stack: Any, provider: FakeXProvider
+) -> None:
+    with pytest.raises(RotationTestError) as raised:
+        stack(
+            "EnableBearerTokenRotation",
+            BearerTokenUrl="api.x.com/oauth2/token",  # no scheme
+            BearerInvalidateUrl=provider.invalidate_url,
+            BearerVerifyUrl=provider.verify_url,
+        )
+    assert raised.value.resource == "BearerTokenRotationSchedule"
+    assert raised.value.error_type == "ConfigurationError"
+    assert "TOKEN_URL is not an absolute http(s) URL" in raised.value.error_message
+    assert "api.x.com/oauth2/token" not in str(raised.value)  # a URL may carry credentials
+
+
+@pytest.mark.parametrize(
+    ("break_it", "code"),
+    [
+        # The API-key secret is gone.
+        (
+            lambda cloud, sm: sm.delete_secret(
+                SecretId=cloud.physical_id("BearerApiKeySecret"), ForceDeleteWithoutRecovery=True
+            ),
+            "ResourceNotFoundException",
+        ),
+        # The bearer secret names an API-key secret the function may not read.
+        (
+            lambda cloud, sm: sm.put_secret_value(
+                SecretId=cloud.physical_id("BearerTokenSecret"),
+                SecretString=json.dumps(
+                    {
+                        "access_token": "",
+                        "token_type": "bearer",
+                        "masterarn": sm.create_secret(Name="elsewhere", SecretString="{}")["ARN"],
+                    }
+                ),
+            ),
+            "AccessDeniedException",
+        ),
+    ],
+)
+def test_an_unreadable_api_key_secret_fails_the_configuration_test_and_changes_nothing(
+    stack: Any, provider: FakeXProvider, break_it: Any, code: str
+) -> None:
+    cloud = start(stack, provider, alternating=False)
+    sm = cloud.client("secretsmanager")
+    break_it(cloud, sm)
+    secret = cloud.physical_id("BearerTokenSecret")
+    before = (stages(cloud), sm.get_secret_value(SecretId=secret)["SecretString"])
+    with pytest.raises(ClientError) as raised:
+        sm.rotate_secret(SecretId=secret, RotateImmediately=False)
+    error = raised.value.response["Error"]
+    assert error["Code"] == "InvalidRequestException"
+    assert "testSecret step failed with UnreadableApiKeyError" in error["Message"]
+    assert f"cannot be read: {code}" in error["Message"]
+    assert (stages(cloud), sm.get_secret_value(SecretId=secret)["SecretString"]) == before
+    assert sm.describe_secret(SecretId=secret)["RotationEnabled"] is True  # as it was
+    assert cloud.async_failures == []

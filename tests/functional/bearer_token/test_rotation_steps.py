@@ -11,7 +11,7 @@ import pytest
 
 from fakes.x_provider import FakeXProvider
 from localcloud import testing
-from steward_common.errors import InvalidInputError, TransientError
+from steward_common.errors import ConfigurationError, InvalidInputError, TransientError
 from tests.support.events import load_event
 from tests.support.handlers import lambda_context, load_handler
 from tests.support.x_apps import make_secrets
@@ -201,3 +201,66 @@ def test_no_token_or_key_reaches_the_logs(
     secrets = [current(single["bearer"])["access_token"], "cs-a", "ats-a", 'at-a"', 'ck-a"']
     for value in secrets:
         assert value not in logged
+
+
+def configuration_test(arn: str) -> str:
+    """What RotateSecret with RotateImmediately=false hands testSecret: an AWSPENDING version
+    holding the current value (tests/localcloud/test_secrets_rotation.py models it)."""
+    sm = boto3.client("secretsmanager")
+    value = sm.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
+    token = begin_rotation(arn)
+    sm.put_secret_value(
+        SecretId=arn, ClientRequestToken=token, SecretString=value, VersionStages=["AWSPENDING"]
+    )
+    return token
+
+
+@pytest.mark.parametrize("secrets", ["single", "alternating"])
+def test_the_configuration_test_of_a_fresh_stack_checks_the_api_keys_not_the_provider(
+    secrets: str, request: pytest.FixtureRequest, provider_env: FakeXProvider
+) -> None:
+    made: dict[str, str] = request.getfixturevalue(secrets)
+    for key in ("a", "b"):  # as the stack makes them: not filled in yet
+        boto3.client("secretsmanager").put_secret_value(
+            SecretId=made[key], SecretString=json.dumps({"consumer_key": "", "consumer_secret": ""})
+        )
+    token = configuration_test(made["bearer"])
+    assert step("testSecret", made["bearer"], token)["outcome"] == "configuration-verified"
+    assert provider_env.counts("/oauth2/token") == provider_env.counts("/2/usage/tweets") == 0
+
+
+def test_the_configuration_test_after_a_rotation_verifies_the_current_token(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    rotate(single["bearer"])
+    token = configuration_test(single["bearer"])
+    assert step("testSecret", single["bearer"], token)["outcome"] == "verified"
+    provider_env.set_live_token("ck-a", None)  # the current token died
+    with pytest.raises(Exception, match="does not authenticate") as raised:
+        step("testSecret", single["bearer"], configuration_test(single["bearer"]))
+    assert type(raised.value).__name__ == "TokenVerificationError"
+
+
+def test_the_configuration_test_refuses_an_api_key_secret_that_is_not_json(
+    single: dict[str, str],
+) -> None:
+    boto3.client("secretsmanager").put_secret_value(SecretId=single["a"], SecretString="ck-a-leak")
+    token = configuration_test(single["bearer"])
+    with pytest.raises(InvalidInputError, match="is not JSON") as raised:
+        step("testSecret", single["bearer"], token)
+    assert type(raised.value).__name__ == "MalformedSecretError"
+    assert "ck-a-leak" not in str(raised.value)
+
+
+def test_an_api_key_secret_that_cannot_be_read_is_a_configuration_error(
+    single: dict[str, str], provider_env: FakeXProvider
+) -> None:
+    boto3.client("secretsmanager").delete_secret(
+        SecretId=single["a"], ForceDeleteWithoutRecovery=True
+    )
+    for run in (configuration_test, begin_rotation):  # the configuration test, and a rotation
+        token = run(single["bearer"])
+        name = "testSecret" if run is configuration_test else "createSecret"
+        with pytest.raises(ConfigurationError, match="cannot be read: ResourceNotFound") as raised:
+            step(name, single["bearer"], token)
+        assert type(raised.value).__name__ == "UnreadableApiKeyError"
