@@ -13,11 +13,16 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-__all__ = ["InvalidEventPattern", "matches", "validate_pattern"]
+__all__ = ["InvalidEventPattern", "matches", "validate_pattern", "wildcard_complexity"]
 
 
 class InvalidEventPattern(ValueError):
     """An event pattern that EventBridge's PutRule would reject."""
+
+    @property
+    def reason(self) -> str:
+        """The message without its "Event pattern is not valid. Reason: " prefix."""
+        return str(self).removeprefix(_PREFIX)
 
 
 # ----------------------------------------------------------------------------- patterns
@@ -43,8 +48,24 @@ _NUMERIC_DECIMALS: Final = 6
 _MISSING: Final = object()
 
 
+_PREFIX: Final = "Event pattern is not valid. Reason: "
+_SEPARATOR: Final = "."
+_STAR: Final = object()
+# "If a rule is too complex, EventBridge returns an InvalidEventPatternException when attempting
+# to create the rule" (User Guide, "Wildcards and event pattern complexity"); the text AWS sends:
+_TOO_COMPLEX: Final = (
+    "Rule is too complex - try using fewer wildcard characters or fewer repeating character "
+    "sequences after a wildcard character"
+)
+# The User Guide gives neither the measure nor the limit. The measure is Event Ruler's
+# MachineComplexityEvaluator (below); the limit is the local cloud's choice: with it, the one
+# published rejection we know of is reproduced (four `*:stack/<name>/*` wildcards on one field
+# refused, three accepted: github.com/vals-ai/Valkyrie/pull/278).
+WILDCARD_COMPLEXITY_LIMIT: Final = 10
+
+
 def _fail(message: str) -> InvalidEventPattern:
-    return InvalidEventPattern(f"Event pattern is not valid. Reason: {message}")
+    return InvalidEventPattern(f"{_PREFIX}{message}")
 
 
 def _is_number(value: object) -> bool:
@@ -84,6 +105,102 @@ def validate_pattern(pattern: Any) -> None:
     if not isinstance(pattern, Mapping):
         raise _fail(f"Filter is not an object (got {type(pattern).__name__})")
     _validate_object(pattern, path="", inside_or=False)
+    wildcards: dict[str, list[str]] = {}
+    _collect_wildcards(pattern, "", wildcards)
+    for texts in wildcards.values():
+        if wildcard_complexity(texts) > WILDCARD_COMPLEXITY_LIMIT:
+            raise _fail(_TOO_COMPLEX)
+
+
+def _collect_wildcards(node: Mapping[str, Any], path: str, found: dict[str, list[str]]) -> None:
+    """Every wildcard text (wildcard and anything-but/wildcard) by the field name it tests,
+    joined with dots as EventBridge compiles names ($or branches name the same fields)."""
+    for key, value in node.items():
+        if key == _OR:
+            for branch in value:
+                _collect_wildcards(branch, path, found)
+            continue
+        where = f"{path}{_SEPARATOR}{key}" if path else key
+        if isinstance(value, Mapping):
+            _collect_wildcards(value, where, found)
+            continue
+        for item in value:
+            if not isinstance(item, Mapping):
+                continue
+            ((operator, operand),) = item.items()
+            if operator == "wildcard":
+                found.setdefault(where, []).append(operand)
+            elif operator == "anything-but" and isinstance(operand, Mapping):
+                ((inner, texts),) = operand.items()
+                if inner == "wildcard":
+                    listed = texts if isinstance(texts, list) else [texts]
+                    found.setdefault(where, []).extend(listed)
+
+
+def _wildcard_tokens(text: str) -> list[object]:
+    tokens: list[object] = []
+    chars = iter(text)
+    for char in chars:
+        if char == "\\":
+            tokens.append(next(chars))
+        else:
+            tokens.append(_STAR if char == "*" else char)
+    return tokens
+
+
+def wildcard_complexity(texts: list[str]) -> int:
+    """Event Ruler's complexity of one field's wildcard values: the most wildcard-pattern
+    states a worst-case value keeps alive at once (MachineComplexityEvaluator: "the maximum
+    number of states a traversal could be present in simultaneously, counting only states
+    that can lead to a wildcard match pattern").
+
+    Each value is a small automaton (a `*` is a state that loops on every character); every
+    set of states some value can reach is explored, and the largest is the complexity.
+    """
+    patterns = [_wildcard_tokens(text) for text in dict.fromkeys(texts)]
+    alphabet = {t for tokens in patterns for t in tokens if isinstance(t, str)}
+    symbols: list[str | None] = [*sorted(alphabet), None]  # None: any other character
+
+    def closure(states: set[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+        pending, seen = list(states), set(states)
+        while pending:
+            p, i = pending.pop()
+            if i < len(patterns[p]) and patterns[p][i] is _STAR and (p, i + 1) not in seen:
+                seen.add((p, i + 1))  # a star also matches nothing
+                pending.append((p, i + 1))
+        return frozenset(seen)
+
+    def step(states: frozenset[tuple[int, int]], symbol: str | None) -> set[tuple[int, int]]:
+        reached: set[tuple[int, int]] = set()
+        for p, i in states:
+            if i >= len(patterns[p]):
+                continue
+            token = patterns[p][i]
+            if token is _STAR:
+                reached.add((p, i))
+            elif symbol is not None and token == symbol:
+                reached.add((p, i + 1))
+        return reached
+
+    start = closure({(p, 0) for p in range(len(patterns))})
+    seen_sets = {start}
+    pending = [start]
+    worst = 0
+    while pending:
+        states = pending.pop()
+        for symbol in symbols:
+            reached = step(states, symbol)
+            if not reached:
+                continue
+            # Count the states a character leads to (not the empty matches of a star).
+            worst = max(worst, len(reached))
+            if worst > WILDCARD_COMPLEXITY_LIMIT:
+                return worst
+            following = closure(reached)
+            if following not in seen_sets:
+                seen_sets.add(following)
+                pending.append(following)
+    return worst
 
 
 def _validate_object(node: Mapping[str, Any], *, path: str, inside_or: bool) -> None:
@@ -284,7 +401,63 @@ def matches(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
     the fields one sub-pattern names must all come from the same array element.
     """
     validate_pattern(pattern)
-    return any(_match_object(branch, event) for branch in _expand_or(pattern))
+    return any(_match_object(branch, event) for branch in _expand_or(_undot(pattern)))
+
+
+def _undot(node: Mapping[str, Any]) -> dict[str, Any]:
+    """The pattern with each dotted field name made the path it names.
+
+    "Be aware that when EventBridge compiles event patterns for use, it uses dot (.) as the
+    joining character": {"detail.state": [...]} is {"detail": {"state": [...]}} (User Guide,
+    "Event pattern syntax"). Where two spellings name one field, the later wins, as for
+    duplicate fields ("EventBridge only considers the final field value").
+    """
+    undotted: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == _OR:
+            undotted = _merge(undotted, {_OR: [_undot(branch) for branch in value]})
+            continue
+        inner = _undot(value) if isinstance(value, Mapping) else value
+        for segment in reversed(key.split(_SEPARATOR)[1:]):
+            inner = {segment: inner}
+        undotted = _merge(undotted, {key.split(_SEPARATOR)[0]: inner})
+    return undotted
+
+
+def _child(node: Mapping[str, Any], key: str) -> Any:
+    """What the event holds at `key` under `node`, dotted field names included.
+
+    EventBridge compiles an event's field names by joining them with dots too, so a pattern's
+    detail.state.status matches {"detail": {"state.status": "running"}} as it matches
+    {"detail": {"state": {"status": "running"}}} (User Guide, "Event pattern syntax"). A field
+    "state.status" is read as a field "status" of an object "state" in the same place.
+    """
+    direct = node.get(key, _MISSING)
+    prefix = key + _SEPARATOR
+    dotted: dict[str, Any] = {}
+    for name, value in node.items():
+        if isinstance(name, str) and name.startswith(prefix):
+            rest = name[len(prefix) :]
+            dotted[rest] = [dotted[rest], value] if rest in dotted else value
+    if not dotted:
+        return direct
+    if direct is _MISSING:
+        return dotted
+    elements = list(_flatten(direct))
+    if not any(isinstance(element, Mapping) for element in elements):
+        return [*elements, dotted]
+    # Fields outside an array are compatible with each of its elements (array consistency).
+    return [
+        _combine(element, dotted) if isinstance(element, Mapping) else element
+        for element in elements
+    ]
+
+
+def _combine(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
+    combined = dict(left)
+    for name, value in right.items():
+        combined[name] = [combined[name], value] if name in combined else value
+    return combined
 
 
 def _expand_or(node: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -315,7 +488,7 @@ def _merge(left: dict[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
 
 def _match_object(pattern: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
     for key, sub in pattern.items():
-        child = node.get(key, _MISSING)
+        child = _child(node, key)
         if isinstance(sub, Mapping):
             # Leaves under a missing/scalar node are missing, which exists:false can still match.
             objects = list(_objects_in(child)) or [{}]
