@@ -35,6 +35,7 @@ from localcloud.errors import (
     MalformedEventError,
     UnknownResourceError,
 )
+from localcloud.services import cloudformation
 from localcloud.services.iam import enforcement
 from localcloud.services.iam.enforcement import Authorizer, Mode
 from localcloud.services.lambda_ import isolation
@@ -76,12 +77,16 @@ class LocalCloud:
         time_scale: float = 0.0,
         echo_logs: bool = False,
         iam: Mode = "enforce",
+        schedules: bool = False,
     ) -> None:
         """`iam`: "enforce" evaluates every call against its caller's IAM policies and denies
-        as AWS does; "warn" logs what it would deny and lets it through; "off" allows all."""
+        as AWS does; "warn" logs what it would deny and lets it through; "off" allows all.
+        `schedules`: rate and cron rules fire by themselves on the clock (else only through
+        `fire_schedule`)."""
         if iam not in ("enforce", "warn", "off"):
             raise ValueError(f"iam is enforce, warn or off, not {iam!r}")
         self._iam_mode: Mode = iam
+        self._schedules = schedules
         self._first = (Path(template).resolve(), config_env, dict(parameters or {}))
         self.stacks: list[Stack] = []
         self._core = Core(
@@ -152,6 +157,8 @@ class LocalCloud:
             lend_to_steward(self._core.clock, self._core.hooks)
             path, config_env, parameters = self._first
             self.deploy(template=path, config_env=config_env, parameters=parameters)
+            if self._schedules:
+                self._core.service("events").start()
         except Exception:
             self.stop()
             raise
@@ -218,6 +225,7 @@ class LocalCloud:
         except Exception:
             self.stacks.remove(stack)
             raise
+        cloudformation.register(self._core, stack)  # the stack, as CloudFormation shows it
         return stack
 
     # ------------------------------------------------------------------ lookups

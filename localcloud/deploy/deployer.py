@@ -19,6 +19,7 @@ from localcloud.deploy import (
     event_sources,
     events,
     iam,
+    kms,
     lambda_,
     logs,
     s3,
@@ -44,6 +45,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     **secretsmanager.PROVISIONERS,
     **budgets.PROVISIONERS,
     **dynamodb.PROVISIONERS,
+    **kms.PROVISIONERS,
 }
 _GLOBALS_SECTION = {
     "AWS::Serverless::Function": "Function",

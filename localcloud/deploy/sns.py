@@ -14,6 +14,11 @@ def topic(
 ) -> Deployed:
     name = str(props.get("TopicName") or ctx.physical_name(logical_id, 256))
     attributes = {"FifoTopic": "true"} if props.get("FifoTopic") else {}
+    # KmsMasterKeyId makes an encrypted topic (CreateTopic's attribute of that name); its
+    # publishers then need the key (localcloud.services.sns).
+    for name in ("KmsMasterKeyId", "DisplayName", "ContentBasedDeduplication"):
+        if name in props:
+            attributes[name] = string(props[name])
     sns = ctx.client("sns")
     arn = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
     for sub in props.get("Subscription") or []:
@@ -32,6 +37,11 @@ def subscribe(
         attributes["FilterPolicyScope"] = str(props["FilterPolicyScope"])
     if "RawMessageDelivery" in props:
         attributes["RawMessageDelivery"] = string(props["RawMessageDelivery"])
+    # "RedrivePolicy - When specified, sends undeliverable messages to the specified Amazon
+    # SQS dead-letter queue" (API reference, Subscribe); a template gives it as a JSON object.
+    if "RedrivePolicy" in props:
+        redrive = props["RedrivePolicy"]
+        attributes["RedrivePolicy"] = redrive if isinstance(redrive, str) else json.dumps(redrive)
     return str(
         ctx.client("sns").subscribe(
             TopicArn=topic_arn,

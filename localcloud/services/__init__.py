@@ -10,6 +10,7 @@ from __future__ import annotations
 from localcloud.core import Core
 from localcloud.services import (
     batch,
+    cloudformation,
     ec2,
     events,
     iam,
@@ -22,7 +23,20 @@ from localcloud.services import (
     stepfunctions,
 )
 
-INSTALLED = (iam, kms, lambda_, sns, sqs, events, secretsmanager, stepfunctions, batch, s3, ec2)
+INSTALLED = (
+    iam,
+    kms,
+    cloudformation,
+    lambda_,
+    sns,
+    sqs,
+    events,
+    secretsmanager,
+    stepfunctions,
+    batch,
+    s3,
+    ec2,
+)
 
 
 def install(core: Core) -> None:
