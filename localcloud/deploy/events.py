@@ -8,7 +8,17 @@ from typing import Any
 from localcloud.deploy.context import DeployContext
 from localcloud.deploy.stack import Deployed
 
-_TARGET_KEYS = ("Id", "Arn", "Input", "InputPath", "InputTransformer", "RoleArn")
+_TARGET_KEYS = (
+    "Id",
+    "Arn",
+    "Input",
+    "InputPath",
+    "InputTransformer",
+    "RoleArn",
+    # What EventBridge does when a delivery fails (localcloud.services.events.delivery).
+    "RetryPolicy",
+    "DeadLetterConfig",
+)
 
 
 def put_rule(
