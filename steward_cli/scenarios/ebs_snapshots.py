@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from localcloud.testing import set_snapshot_start_time
+from localcloud.testing import pass_time, service_events, set_snapshot_start_time, snapshot_timings
 from steward_cli.report import Reporter
 from steward_cli.scenarios import Scenario, expect
 
 PRIMARY, DR = "us-east-1", "us-west-2"
+# How long, on the local cloud's clock, tonight's snapshot and its DR copy take (EC2 answers
+# "pending" and sends its notification once they complete).
+CREATE_SECONDS, COPY_SECONDS = 120, 900
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "ebs_snapshots"
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -39,6 +42,7 @@ def _managed(ec2: Any, volume_id: str) -> list[str]:
 
 def run(cloud: Any, report: Reporter, services: Any) -> None:
     cloud.deploy(template=TEMPLATE, config_env="dr")
+    snapshot_timings(cloud, create_seconds=CREATE_SECONDS, copy_seconds=COPY_SECONDS)
     ec2, dr_ec2 = cloud.client("ec2"), cloud.client("ec2", region=DR)
     volume = ec2.create_volume(
         Size=100,
@@ -71,16 +75,13 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     )
 
     new = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
-    created = _entry(
-        "create_snapshot_succeeded",
-        snapshot_id=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
-        source=f"arn:aws:ec2::{PRIMARY}:volume/{volume}",
-    )
-    report.step(
-        f"tonight's snapshot {new} completes: EBS Snapshot Notification createSnapshot succeeded"
-    )
-    cloud.put_events([created])
+    pass_time(cloud, CREATE_SECONDS)
     cloud.wait_idle(timeout=60)
+    [notification] = service_events(cloud, "EBS Snapshot Notification")
+    report.step(
+        f"tonight's snapshot {new} completes: EC2 sends EBS Snapshot Notification "
+        f"{notification['detail']['event']} {notification['detail']['result']}"
+    )
     [execution] = cloud.executions("SnapshotPrimaryStateMachine")
     report.step("SnapshotPrimaryStateMachine")
     report.execution(execution)
@@ -105,18 +106,11 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
         f"tags: team={tags.get('team')}, Name={tags.get('Name')}, retention={tags.get('steward:retention')}"
     )
 
+    report.detail(f"the copy is {copy['State']}: a copy takes time")
+    pass_time(cloud, COPY_SECONDS)
     report.step(
-        "the copy completes in the DR region: copySnapshot succeeded starts SnapshotDrStateMachine"
-    )
-    cloud.put_events(
-        [
-            _entry(
-                "copy_snapshot_succeeded",
-                snapshot_id=f"arn:aws:ec2::{DR}:snapshot/{copy['SnapshotId']}",
-                source=f"arn:aws:ec2::{PRIMARY}:snapshot/{new}",
-            )
-        ],
-        region=DR,
+        "the copy completes in the DR region: EC2's copySnapshot succeeded starts "
+        "SnapshotDrStateMachine"
     )
     cloud.wait_idle(timeout=60)
     [dr_run] = cloud.executions("SnapshotDrStateMachine", region=DR)
@@ -124,7 +118,15 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     expect(dr_run["status"] == "SUCCEEDED", f"DR run {dr_run['status']}")
 
     report.step("the same event is delivered again (EventBridge is at-least-once)")
-    cloud.put_events([created])
+    cloud.put_events(
+        [
+            _entry(
+                "create_snapshot_succeeded",
+                snapshot_id=notification["detail"]["snapshot_id"],
+                source=notification["detail"]["source"],
+            )
+        ]
+    )
     cloud.wait_idle(timeout=60)
     copies = dr_ec2.describe_snapshots(
         OwnerIds=["self"], Filters=[{"Name": "tag:steward:source-snapshot", "Values": [new]}]

@@ -10,11 +10,18 @@ import pytest
 
 from ebs_snapshots import ebs
 from localcloud import LocalCloud
-from localcloud.testing import TopicTap, set_snapshot_start_time
+from localcloud.testing import (
+    TopicTap,
+    pass_time,
+    service_events,
+    set_snapshot_start_time,
+    snapshot_timings,
+)
 from tests.support.events import load_event
 from tests.support.paths import TEMPLATE
 
 PRIMARY, DR = "us-east-1", "us-west-2"
+CREATE_SECONDS, COPY_SECONDS = 30, 600  # how long a snapshot and a copy take on the clock
 
 
 @pytest.fixture
@@ -26,6 +33,7 @@ def clouds(stack: Any) -> Any:
             "EnableSnapshotManagement", **{"SnapshotDrRegion": DR, **parameters}
         )
         cloud.deploy(template=TEMPLATE, config_env="dr", parameters=parameters)
+        snapshot_timings(cloud, create_seconds=CREATE_SECONDS, copy_seconds=COPY_SECONDS)
         return cloud
 
     return start
@@ -110,12 +118,11 @@ def created(snapshot_id: str, volume_id: str) -> dict[str, Any]:
     )
 
 
-def copied(copy_id: str, source_id: str) -> dict[str, Any]:
-    return entry(
-        "copy_snapshot_succeeded",
-        snapshot_id=f"arn:aws:ec2::{DR}:snapshot/{copy_id}",
-        source=f"arn:aws:ec2::{PRIMARY}:snapshot/{source_id}",
-    )
+def described_state(cloud: LocalCloud, snapshot_id: str, region: str = PRIMARY) -> str:
+    [found] = cloud.client("ec2", region=region).describe_snapshots(SnapshotIds=[snapshot_id])[
+        "Snapshots"
+    ]
+    return str(found["State"])
 
 
 def snapshots_of(
@@ -162,12 +169,14 @@ def test_a_new_snapshot_is_tagged_retained_and_copied_and_the_dr_stack_retains_t
     ][0]["Description"]
     assert new in description and PRIMARY in description
 
-    # The DR stack: older copies of the same volume exist there; the new copy's event arrives.
+    # The DR stack: older copies of the same volume exist there. The new copy is pending (a copy
+    # takes time on AWS); once it completes, EC2's copySnapshot notification starts the machine.
+    assert described_state(cloud, copy, DR) == "pending"
     older_copies = [
         snapshot(cloud, vol, age_days=d + 1, region=DR, tags={**managed(vol), ebs.RETENTION: "7"})
         for d in range(9)
     ]
-    cloud.put_events([copied(copy, new)], region=DR)
+    pass_time(cloud, COPY_SECONDS)
     cloud.wait_idle(timeout=60)
     [dr_run] = cloud.executions("SnapshotDrStateMachine", region=DR)
     assert dr_run["status"] == "SUCCEEDED", dr_run["cause"]
@@ -362,3 +371,34 @@ def test_a_multi_volume_create_snapshots_event_manages_each_snapshot(clouds: Any
     assert run["status"] == "SUCCEEDED"
     assert snapshots_of(cloud, first_volume)[first][ebs.SOURCE_VOLUME] == first_volume
     assert snapshots_of(cloud, second_volume)[second][ebs.SOURCE_VOLUME] == second_volume
+
+
+def test_a_snapshot_made_with_the_ec2_api_starts_the_machines_through_ec2s_own_events(
+    clouds: Any,
+) -> None:
+    # No hand-made event: CreateSnapshot with a plain client; EC2 sends "EBS Snapshot
+    # Notification" createSnapshot succeeded once the snapshot completes, which starts
+    # SnapshotPrimaryStateMachine; its copy completes in the DR region and EC2's copySnapshot
+    # succeeded starts SnapshotDrStateMachine there.
+    cloud = clouds()
+    vol = volume(cloud, team="web", Name="db")
+    new = cloud.client("ec2").create_snapshot(VolumeId=vol)["SnapshotId"]
+    cloud.wait_idle(timeout=60)
+    assert cloud.executions("SnapshotPrimaryStateMachine") == []  # still pending
+    pass_time(cloud, CREATE_SECONDS)
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert run["input"]["detail"]["snapshot_id"] == f"arn:aws:ec2:{PRIMARY}::snapshot/{new}"
+    tags = snapshots_of(cloud, vol)[new]
+    assert tags[ebs.MANAGED_BY] == "steward" and tags["team"] == "web"
+    [copy] = dr_copies(cloud, new)
+    assert described_state(cloud, copy, DR) == "pending"
+    assert cloud.executions("SnapshotDrStateMachine", region=DR) == []
+    pass_time(cloud, COPY_SECONDS)
+    cloud.wait_idle(timeout=60)
+    [dr_run] = cloud.executions("SnapshotDrStateMachine", region=DR)
+    assert dr_run["status"] == "SUCCEEDED", dr_run["cause"]
+    assert snapshots_of(cloud, vol, region=DR)[copy][ebs.RETENTION] == "7"
+    sent = [(e["region"], e["detail"]["event"]) for e in service_events(cloud)]
+    assert sent == [(PRIMARY, "createSnapshot"), (DR, "copySnapshot")]
