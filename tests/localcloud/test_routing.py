@@ -107,29 +107,38 @@ def test_a_malformed_event_is_a_clear_error(cloud: LocalCloud, entry: Any, messa
 
 
 def test_rotate_secret_drives_the_four_steps_in_order(cloud: LocalCloud) -> None:
+    # The RotationSchedule (RotateImmediatelyOnUpdate false) tested the configuration at deploy.
+    assert [s["Step"] for s in drain(cloud, "RotationRecordQueue")] == ["testSecret"]
     sm = cloud.client("secretsmanager")
     secret = cloud.physical_id("RotatedSecret")
     sm.rotate_secret(SecretId=secret, RotationLambdaARN=cloud.attribute("RotatorFunction", "Arn"))
     cloud.wait_idle(timeout=30)
-    steps = drain(cloud)
+    steps = drain(cloud, "RotationRecordQueue")
     assert [s["Step"] for s in steps] == ["createSecret", "setSecret", "testSecret", "finishSecret"]
     assert len({s["ClientRequestToken"] for s in steps}) == 1
     assert sm.get_secret_value(SecretId=secret)["SecretString"].startswith("rotated-")
     # and on its schedule, again with a new version
     cloud.fire_schedule("RotatedSecretSchedule")
     cloud.wait_idle(timeout=30)
-    again = drain(cloud)
+    again = drain(cloud, "RotationRecordQueue")
     assert [s["Step"] for s in again][-1] == "finishSecret"
     assert again[0]["ClientRequestToken"] != steps[0]["ClientRequestToken"]
 
 
 def test_a_failed_rotation_step_stops_rotation_and_keeps_awscurrent(cloud_factory) -> None:  # type: ignore[no-untyped-def]
     cloud = cloud_factory(parameters={"FailRotationTest": "true"})
+    assert [s["Step"] for s in drain(cloud, "RotationRecordQueue")] == [
+        "testSecret"
+    ]  # deploy: the current value works
     sm = cloud.client("secretsmanager")
     secret = cloud.physical_id("RotatedSecret")
     sm.rotate_secret(SecretId=secret, RotationLambdaARN=cloud.attribute("RotatorFunction", "Arn"))
     cloud.wait_idle(timeout=30)
-    assert [s["Step"] for s in drain(cloud)] == ["createSecret", "setSecret", "testSecret"]
+    assert [s["Step"] for s in drain(cloud, "RotationRecordQueue")] == [
+        "createSecret",
+        "setSecret",
+        "testSecret",
+    ]
     assert sm.get_secret_value(SecretId=secret)["SecretString"] == "original"
     [failure] = cloud.async_failures
     assert failure.error_type == "RuntimeError"
