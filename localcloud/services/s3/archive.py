@@ -60,8 +60,9 @@ class Restore:
     tier: str
     archive: str  # GLACIER, DEEP_ARCHIVE, or the Intelligent-Tiering tier it is leaving
     days: int | None
-    requested: float  # wall seconds of the request the expiry counts from
+    requested: float  # wall seconds of the request
     ongoing: bool = True
+    ready: float = 0.0  # wall seconds when the restored copy is (or will be) available
     expiry: float | None = None
     generation: int = 0  # a newer request (an upgrade, an extension) outdates older timers
 
@@ -75,13 +76,19 @@ def archive_of(key: Any) -> str | None:
     return str(storage) if storage in ("GLACIER", "DEEP_ARCHIVE") else None
 
 
-def expiry_date(requested: float, days: int) -> float:
+def expiry_date(start: float, days: int) -> float:
     """ "Amazon S3 calculates the expiry date by adding the number of days that you specify to
     the time you request to restore the object, and then rounding to the next day at midnight
     UTC. This calculation applies to the initial restoration of the object and to any
     extensions to availability that you request." (S3 User Guide, "Restoring an archived
-    object": restored Oct 15 10:30 for 3 days is available until Oct 19 00:00 UTC.)"""
-    moment = datetime.fromtimestamp(requested, UTC) + timedelta(days=days)
+    object": "if an object was restored on Oct 15, 2012 10:30 AM UTC, and the number of days
+    that you specified is 3, the object is available until Oct 19, 2012 00:00 UTC".)
+
+    The days of an initial restore count from when the copy is restored, as in that example
+    (RestoreObject's Days is the "Lifetime of the active copy in days"): counted from the
+    request, a 48-hour Bulk restore for one day would expire before it is available. An
+    extension counts from its request."""
+    moment = datetime.fromtimestamp(start, UTC) + timedelta(days=days)
     midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight + timedelta(days=1)).timestamp()
 
@@ -175,6 +182,7 @@ class Archive:
 
     def _schedule_completion(self, bucket: Any, key: Any, state: Restore) -> None:
         generation, seconds = state.generation, DURATIONS[state.archive][state.tier]
+        state.ready = self.core.clock.wall() + seconds
         self.core.timers.after(seconds, lambda: self._complete(bucket, key, state, generation))
 
     def _complete(self, bucket: Any, key: Any, state: Restore, generation: int) -> None:
@@ -192,7 +200,7 @@ class Archive:
                 # Restore then says is not documented; it says the restore is over.)
                 setattr(key, ACCESS_TIER, None)
             elif state.days is not None:
-                state.expiry = expiry_date(state.requested, state.days)
+                state.expiry = expiry_date(state.ready, state.days)
                 self._schedule_expiry(bucket, key, state)
         self.notifier.restore(
             bucket,
