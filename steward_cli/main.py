@@ -137,6 +137,7 @@ def _local_up(args: argparse.Namespace) -> int:
         echo_logs=True,
         time_scale=args.time_scale,
         iam=args.iam,
+        schedules=True,  # as deployed: rate and cron rules fire by themselves
     ) as cloud:
         server = Server(args.host, args.port, args.iam)
         try:

@@ -28,5 +28,7 @@ __all__ = [
 def install(core: Core) -> None:
     router = Router(core)
     router.install()
-    core.services["events"] = Scheduler(core, router)
+    scheduler = Scheduler(core, router)
+    scheduler.install()
+    core.services["events"] = scheduler
     service_events.install(core)
