@@ -32,7 +32,12 @@ def _generated(
     from samtranslator.translator.translator import Translator
 
     template = load_yaml(path)
-    for body in (template.get("Resources") or {}).values():
+    sections = [
+        {"Properties": section}
+        for section in (template.get("Globals") or {}).values()
+        if isinstance(section, dict)
+    ]  # a CodeUri in Globals too
+    for body in [*(template.get("Resources") or {}).values(), *sections]:
         props = body.get("Properties") if isinstance(body, dict) else None
         for key in _URIS:
             # Local folders, as before `sam package`: the translator wants an S3 location.

@@ -21,6 +21,7 @@ __all__ = [
 def install(core: Core) -> None:
     runtime = Runtime()
     runtime.on_log = core.on_log
+    runtime.clock = core.clock  # functions time out on the local cloud's clock
     core.services["lambda"] = runtime
     invoke.install(core, runtime, invoke.Credentials(core))
     sqs_poller.install(core)

@@ -3,7 +3,8 @@
 moto's Lambda would run a function in Docker. Here every invocation of a registered function
 (a direct Invoke, a Step Functions task, SNS, EventBridge, a rotation, an SQS poller) runs the
 real handler in process, and moto keeps its logs. `InvocationType=Event` returns at once and
-runs the function on the dispatcher, retried as Lambda's event queue retries it.
+runs the function on the dispatcher, retried as Lambda's event queue retries it, and then
+hands its record to the function's destinations or its dead-letter queue (`destinations`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ import logging
 from typing import Any
 
 from localcloud.core import Core, FunctionSpec
+from localcloud.services.lambda_.destinations import (
+    EVENT_AGE_EXCEEDED,
+    RETRIES_EXHAUSTED,
+    SUCCESS,
+    AsyncConfig,
+    Destinations,
+    invocation_record,
+)
 from localcloud.services.lambda_.runtime import InvocationResult, Runtime
 
 LOG = logging.getLogger("localcloud")
@@ -53,6 +62,7 @@ def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
     from moto.awslambda.responses import LambdaResponse
 
     original_invoke = core.hooks.original(LambdaFunction, "invoke")
+    destinations = Destinations(core)
     original_response_invoke = core.hooks.original(LambdaResponse, "invoke")
 
     def run(function: Any, spec: FunctionSpec, event: Any) -> InvocationResult:
@@ -92,19 +102,38 @@ def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
 
     def submit_async(function: Any, spec: FunctionSpec, event: Any) -> None:
         source = describe_source(event)
+        queued = core.clock.now()  # the event's age counts from when Lambda queued it
 
         def attempts() -> None:
-            for attempt in range(spec.async_retries + 1):
+            config = AsyncConfig.of(core, spec)
+            attempt = 0
+            condition = RETRIES_EXHAUSTED
+            while True:
+                attempt += 1
                 result = run(function, spec, event)
                 if not result.failed:
-                    return
-                if attempt < spec.async_retries:
-                    core.clock.sleep(ASYNC_RETRY_DELAYS[min(attempt, 1)])
+                    condition = SUCCESS
+                    break
+                if attempt > config.retries:
+                    break
+                core.clock.sleep(ASYNC_RETRY_DELAYS[min(attempt - 1, 1)])
+                # "When an event ... stays in the asynchronous invocation queue for too long,
+                # Lambda discards it": an event older than MaximumEventAgeInSeconds is not
+                # sent again.
+                if core.clock.now() - queued > config.max_event_age:
+                    condition = EVENT_AGE_EXCEEDED
+                    break
+            record = invocation_record(spec, event, result, condition, attempt, core.clock.wall())
+            if condition == SUCCESS:
+                if config.on_success:
+                    destinations.send_record(spec, config.on_success, record)
+                return
             LOG.warning(
-                "%s: %s failed after %d attempts: %s",
+                "%s: %s failed after %d attempts (%s): %s",
                 source,
                 spec.name,
-                spec.async_retries + 1,
+                attempt,
+                condition,
                 {"errorType": result.error_type, "errorMessage": result.error_message},
             )
             core.record_failure(
@@ -113,6 +142,10 @@ def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
                 result.error_message or "",
                 event,
             )
+            if config.on_failure:
+                destinations.send_record(spec, config.on_failure, record)
+            elif config.dead_letter:
+                destinations.send_dead_letter(spec, config.dead_letter, event, result)
 
         core.dispatcher.submit(attempts)
 
@@ -138,6 +171,23 @@ def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
             headers["x-amzn-requestid"] = invocation
         return headers, body
 
+    from moto.awslambda.models import LambdaBackend
+
+    original_put_config = core.hooks.original(LambdaBackend, "put_function_event_invoke_config")
+
+    def put_function_event_invoke_config(
+        self: Any, function_name: str, config: dict[str, Any]
+    ) -> dict[str, Any]:
+        # moto adds each configuration after the first and keeps answering the first. "If a
+        # configuration already exists for a function, version, or alias, this operation
+        # overwrites it. If you exclude any settings, they are removed." (Lambda API reference,
+        # PutFunctionEventInvokeConfig)
+        self.get_function(function_name).event_invoke_config = []
+        return original_put_config(self, function_name, config)  # type: ignore[no-any-return]
+
+    core.hooks.replace(
+        LambdaBackend, "put_function_event_invoke_config", put_function_event_invoke_config
+    )
     core.hooks.replace(LambdaFunction, "invoke", invoke)
     core.hooks.replace(LambdaResponse, "invoke", response_invoke)
     core.hooks.replace(LambdaResponse, "_enrich_response", staticmethod(_enrich_response))

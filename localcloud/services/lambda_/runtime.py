@@ -1,10 +1,20 @@
 """An in-process Lambda runtime: the real handler, its own environment, its own log stream.
 
-Handlers run in the caller's thread (a Step Functions worker, the async dispatcher, a test).
-Two things are process-wide in Python and would leak between concurrent invocations, so both
-are replaced while a local cloud is up by views that follow the current invocation:
-`os.environ` and `sys.stdout`. Each invocation sets a context variable; threads with no
-invocation see the process's own environment and stdout.
+Each handler runs in a thread of its own, started with the invocation's context, while the
+caller (a Step Functions worker, the async dispatcher, a test) waits for it until the
+function's `Timeout` has passed on the local cloud's clock. Two things are process-wide in
+Python and would leak between concurrent invocations, so both are replaced while a local cloud
+is up by views that follow the current invocation: `os.environ` and `sys.stdout`. Each
+invocation sets context variables; threads with no invocation see the process's own
+environment and stdout.
+
+A handler that runs past its timeout cannot be killed in a thread as Lambda kills its process.
+The caller stops waiting and answers Lambda's timeout error; what the handler did until then
+remains (as on Lambda). What it would do afterwards, Lambda never lets it do, so the
+invocation is marked expired: its AWS calls through boto3's default session fail before they
+are sent, what it prints no longer reaches its log, and its result is discarded. (A client it
+built on a session of its own, or work that is not an AWS call, still runs in the background:
+in-process, nothing can stop that.)
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+from localcloud.core.clock import ScaledClock
 from localcloud.core.functions import FunctionSpec
 
 _CURRENT_ENV: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
@@ -37,6 +48,32 @@ _CURRENT_ENV: contextvars.ContextVar[dict[str, str] | None] = contextvars.Contex
 _CURRENT_LOG: contextvars.ContextVar[io.StringIO | None] = contextvars.ContextVar(
     "localcloud_log", default=None
 )
+
+
+class InvocationExpired(BaseException):
+    """Raised in a handler still running after its invocation timed out, at its next AWS call.
+
+    A BaseException, so a handler's `except Exception` does not carry on past its own end."""
+
+
+class _Invocation:
+    """One invocation's state, which its handler thread (and threads it copies context to)
+    reads: whether Lambda has already given up on it."""
+
+    def __init__(self) -> None:
+        self.expired = threading.Event()
+
+
+_CURRENT_INVOCATION: contextvars.ContextVar[_Invocation | None] = contextvars.ContextVar(
+    "localcloud_invocation", default=None
+)
+
+
+def _refuse_expired(**_: Any) -> None:
+    """botocore's before-call hook on each invocation's default session."""
+    invocation = _CURRENT_INVOCATION.get()
+    if invocation is not None and invocation.expired.is_set():
+        raise InvocationExpired("the invocation timed out; Lambda stopped its handler")
 
 
 class InvocationEnviron(MutableMapping[str, str]):
@@ -78,6 +115,9 @@ class InvocationStdout(io.TextIOBase):
         buffer = _CURRENT_LOG.get()
         if buffer is None:
             return self.base.write(text)
+        invocation = _CURRENT_INVOCATION.get()
+        if invocation is not None and invocation.expired.is_set():
+            return len(text)  # a timed-out handler's process is gone on Lambda: nothing logged
         return buffer.write(text)
 
     def flush(self) -> None:
@@ -91,6 +131,9 @@ class InvocationStdout(io.TextIOBase):
     def encoding(self) -> str:  # type: ignore[override]
         return getattr(self.base, "encoding", "utf-8")
 
+
+TIMEOUT_ERROR = "Sandbox.Timedout"
+_TIMEOUT_POLL_SECONDS = 0.005  # real seconds between looks at the clock while a handler runs
 
 _install_lock = threading.Lock()
 _SAVED_SHOWWARNING: list[Any] = [warnings.showwarning]
@@ -153,7 +196,9 @@ def _install_default_session_view() -> None:
         key = (os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_DEFAULT_REGION"))
         with _install_lock:
             if key not in _SESSIONS:
-                _SESSIONS[key] = boto3.session.Session()
+                session = boto3.session.Session()
+                session.events.register("before-call", _refuse_expired)
+                _SESSIONS[key] = session
             return _SESSIONS[key]
 
     boto3._get_default_session = _get_default_session
@@ -208,9 +253,11 @@ class LambdaContext:
     deadline_ms: int
     identity: Any = None
     client_context: Any = None
+    # epoch seconds as the function sees them: the local cloud's clock when it has one
+    wall: Callable[[], float] = time.time
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, self.deadline_ms - int(time.time() * 1000))
+        return max(0, self.deadline_ms - int(self.wall() * 1000))
 
 
 @dataclass
@@ -237,6 +284,9 @@ class InvocationResult:
             if isinstance(self.payload, bytes):
                 return self.payload
             return json.dumps(self.payload).encode()
+        if self.error_type == TIMEOUT_ERROR:  # the runtime's own error: no handler frames
+            timed_out = {"errorType": self.error_type, "errorMessage": self.error_message or ""}
+            return json.dumps(timed_out).encode()
         document = {
             "errorMessage": self.error_message or "",
             "errorType": self.error_type,
@@ -254,6 +304,8 @@ class Runtime:
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._load_lock = threading.Lock()
         self.on_log: Callable[[FunctionSpec, str], None] | None = None
+        # The clock timeouts run on (the local cloud's); without one, a handler runs to its end.
+        self.clock: ScaledClock | None = None
 
     def _environment(
         self, spec: FunctionSpec, request_id: str, credentials: dict[str, str] | None = None
@@ -359,6 +411,8 @@ class Runtime:
         request_id = str(uuid.uuid4())
         env = self._environment(spec, request_id, credentials)
         log = io.StringIO()
+        clock = self.clock
+        wall = clock.wall if clock is not None else time.time
         context = LambdaContext(
             function_name=spec.name,
             function_version="$LATEST",
@@ -367,37 +421,93 @@ class Runtime:
             aws_request_id=request_id,
             log_group_name=env["AWS_LAMBDA_LOG_GROUP_NAME"],
             log_stream_name=env["AWS_LAMBDA_LOG_STREAM_NAME"],
-            deadline_ms=int(time.time() * 1000) + spec.timeout * 1000,
+            deadline_ms=int(wall() * 1000) + spec.timeout * 1000,
+            wall=wall,
         )
         ensure_stdout_view()
+        invocation = _Invocation()
+        log.write(f"START RequestId: {request_id} Version: $LATEST\n")
+        outcome: list[InvocationResult] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome.append(self._run(spec, event, context, log, request_id))
+            except InvocationExpired:
+                pass  # it ran past its timeout and was stopped at an AWS call: nobody waits
+            finally:
+                done.set()
+
         env_token = _CURRENT_ENV.set(env)
         log_token = _CURRENT_LOG.set(log)
+        invocation_token = _CURRENT_INVOCATION.set(invocation)
         try:
-            log.write(f"START RequestId: {request_id} Version: $LATEST\n")
-            handler = self._load(spec)  # under the invocation's env, as a cold start is
-            payload = handler(event, context)
-        except Exception as exc:  # noqa: BLE001 - any handler failure becomes a Lambda error
-            log.write("".join(traceback.format_exception(exc)))
-            result = InvocationResult(
-                None, type(exc).__name__, str(exc), "", request_id, _handler_stack(exc)
-            )
-        else:
-            result = InvocationResult(payload, None, None, "", request_id)
-            if not isinstance(payload, bytes):  # bytes go out as they are
-                try:
-                    json.dumps(payload)
-                except (TypeError, ValueError) as exc:  # Lambda fails what it cannot serialise
-                    message = f"Unable to marshal response: {exc}"
-                    log.write(f"[ERROR] Runtime.MarshalError: {message}\n")
-                    result = InvocationResult(None, "Runtime.MarshalError", message, "", request_id)
+            handler_context = contextvars.copy_context()
         finally:
+            _CURRENT_INVOCATION.reset(invocation_token)
             _CURRENT_LOG.reset(log_token)
             _CURRENT_ENV.reset(env_token)
+        thread = threading.Thread(
+            target=handler_context.run, args=(run,), name=f"lambda-{spec.name}", daemon=True
+        )
+        started = clock.now() if clock is not None else 0.0
+        thread.start()
+        if clock is None:
+            done.wait()
+        else:
+            # Lambda's timeout counts on the local cloud's clock: real time at its scale, and
+            # whatever a scaled wait skips meanwhile (a handler blocked while the clock skips
+            # fifteen minutes has run fifteen minutes).
+            deadline = started + spec.timeout
+            while not done.wait(_TIMEOUT_POLL_SECONDS):
+                if clock.now() >= deadline:
+                    break
+        if outcome:
+            result = outcome[0]
+        else:
+            invocation.expired.set()
+            result = self._timed_out(spec, request_id)
+            log.write(f"{result.error_message}\n")
         log.write(f"END RequestId: {request_id}\n")
         result.logs = log.getvalue()
         if self.on_log is not None:
             self.on_log(spec, result.logs)
         return result
+
+    def _run(
+        self,
+        spec: FunctionSpec,
+        event: Any,
+        context: LambdaContext,
+        log: io.StringIO,
+        request_id: str,
+    ) -> InvocationResult:
+        """The handler's side of an invocation, in its own thread under its context."""
+        try:
+            handler = self._load(spec)  # under the invocation's env, as a cold start is
+            payload = handler(event, context)
+        except Exception as exc:  # noqa: BLE001 - any handler failure becomes a Lambda error
+            log.write("".join(traceback.format_exception(exc)))
+            return InvocationResult(
+                None, type(exc).__name__, str(exc), "", request_id, _handler_stack(exc)
+            )
+        result = InvocationResult(payload, None, None, "", request_id)
+        if not isinstance(payload, bytes):  # bytes go out as they are
+            try:
+                json.dumps(payload)
+            except (TypeError, ValueError) as exc:  # Lambda fails what it cannot serialise
+                message = f"Unable to marshal response: {exc}"
+                log.write(f"[ERROR] Runtime.MarshalError: {message}\n")
+                result = InvocationResult(None, "Runtime.MarshalError", message, "", request_id)
+        return result
+
+    @staticmethod
+    def _timed_out(spec: FunctionSpec, request_id: str) -> InvocationResult:
+        """Lambda's answer for a function that ran past its timeout: an Unhandled error
+        `Sandbox.Timedout`, "RequestId: … Error: Task timed out after 3.00 seconds"."""
+        seconds = max(float(spec.timeout), 0.0)
+        message = f"RequestId: {request_id} Error: Task timed out after {seconds:.2f} seconds"
+        return InvocationResult(None, TIMEOUT_ERROR, message, "", request_id)
 
 
 def _handler_stack(exc: BaseException) -> list[str]:

@@ -150,6 +150,9 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "Rule": "r",
         "Targets": [{"Id": "1", "Arn": "x", "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r-role"}],
     },
+    ("events", "PutEvents"): {
+        "Entries": [{"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "default"}]
+    },
 }
 
 
