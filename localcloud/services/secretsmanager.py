@@ -14,13 +14,15 @@ that has no rotation function, and calls the function's steps synchronously. Her
   holding the current value, which is then removed; a failed test fails the call and leaves
   the secret as it was.
 - RotationStarted / RotationSucceeded / RotationFailed reach the default bus as "AWS Service
-  Event via CloudTrail" events.
+  Event via CloudTrail" events; a new AWSCURRENT version put by hand during a rotation
+  abandons it (AWSPENDING removed, RotationAbandoned).
 - A version that gets AWSCURRENT is the one GetSecretValue returns (moto moved the label only).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 import uuid
@@ -183,6 +185,22 @@ class Rotations:
         with self._lock:
             return self._test_failures.get(secret_arn)
 
+    def abandon(self, secret: Any, pending: list[str], new_version: str) -> None:
+        """A new AWSCURRENT version put by hand abandons the rotation in progress.
+
+        User Guide: "RotationAbandoned event - Secrets Manager removed the AWSPENDING label
+        from an existing version of a secret. When you manually create a new version of a
+        secret, you send a message signalling the abandonment of the current ongoing rotation
+        in favor of the new secret version. As a result, Secrets Manager removes the
+        AWSPENDING label to allow future rotations to succeed and publish a CloudTrail event
+        to provide awareness of the change."
+        (https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieve-ct-entries.html)"""
+        for version_id in pending:
+            stages = secret.versions.get(version_id, {}).get("version_stages", [])
+            if version_id != new_version and "AWSPENDING" in stages:
+                stages.remove("AWSPENDING")
+                self.send_event("RotationAbandoned", secret.arn, version_id)
+
     # ------------------------------------------------------------------ RotateSecret
 
     def rotate_secret(
@@ -334,7 +352,33 @@ class Rotations:
                 self.secrets[secret_id].set_default_version_id(move_to_version_id)
             return result
 
+        original_put = hooks.original(SecretsManagerBackend, "put_secret_value")
+
+        def put_secret_value(
+            self: Any,
+            secret_id: str,
+            secret_string: str,
+            secret_binary: str,
+            client_request_token: str,
+            version_stages: list[str],
+        ) -> str:
+            secret = self.secrets.get(secret_id)
+            versions = getattr(secret, "versions", {})
+            pending = [
+                version_id
+                for version_id, version in versions.items()
+                if "AWSPENDING" in version["version_stages"]
+                and "AWSCURRENT" not in version["version_stages"]
+            ]
+            result: str = original_put(
+                self, secret_id, secret_string, secret_binary, client_request_token, version_stages
+            )
+            if secret is not None and "AWSCURRENT" in (version_stages or []):
+                rotations.abandon(secret, pending, json.loads(result)["VersionId"])
+            return result
+
         hooks.replace(SecretsManagerBackend, "rotate_secret", rotate_secret)
+        hooks.replace(SecretsManagerBackend, "put_secret_value", put_secret_value)
         hooks.replace(
             SecretsManagerBackend, "update_secret_version_stage", update_secret_version_stage
         )

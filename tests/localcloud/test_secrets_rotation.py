@@ -304,6 +304,38 @@ def test_a_failed_rotation_sends_rotation_failed(clouds: Any) -> None:
     assert delivered["detail"]["additionalEventData"] == {"SecretId": secret}
 
 
+def test_a_new_current_version_put_by_hand_abandons_the_rotation_in_progress(
+    clouds: Any,
+) -> None:
+    """User Guide: "RotationAbandoned event - Secrets Manager removed the AWSPENDING label from
+    an existing version of a secret. When you manually create a new version of a secret, you
+    send a message signalling the abandonment of the current ongoing rotation in favor of the
+    new secret version. As a result, Secrets Manager removes the AWSPENDING label to allow
+    future rotations to succeed and publish a CloudTrail event to provide awareness of the
+    change." (https://docs.aws.amazon.com/secretsmanager/latest/userguide/
+    retrieve-ct-entries.html)"""
+    cloud = clouds(FailStep="setSecret")
+    sm = cloud.client("secretsmanager")
+    secret = client_secret(cloud, "v1")
+    stuck = sm.rotate_secret(SecretId=secret, RotationLambdaARN=rotator(cloud))["VersionId"]
+    cloud.wait_idle(timeout=30)
+    assert "AWSPENDING" in stages(cloud, secret)[stuck]
+    # The function's own createSecret puts AWSPENDING, not AWSCURRENT: no abandonment there.
+    assert "RotationAbandoned" not in rotation_events(cloud)
+    by_hand = sm.put_secret_value(SecretId=secret, SecretString="v2")["VersionId"]
+    assert stages(cloud, secret)[by_hand] == ["AWSCURRENT"]
+    assert stuck not in stages(cloud, secret)  # its AWSPENDING label is gone (it had no other)
+    cloud.wait_idle(timeout=30)
+    abandoned = testing.service_events(cloud, CLOUDTRAIL)[-1]["detail"]
+    assert abandoned["eventName"] == "RotationAbandoned"
+    assert abandoned["additionalEventData"] == {"SecretId": secret}
+    # ... "to allow future rotations to succeed": RotateSecret starts again.
+    drain(cloud)
+    sm.rotate_secret(SecretId=secret)
+    cloud.wait_idle(timeout=30)
+    assert [r["event"]["Step"] for r in records(cloud)] == ["createSecret", "setSecret"]
+
+
 # ------------------------------------------------------------------ RotationSchedule
 
 
