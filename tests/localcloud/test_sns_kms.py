@@ -371,3 +371,77 @@ def test_a_function_sns_may_not_invoke_sends_the_message_to_the_dead_letter_queu
     cloud.wait_idle()
     [held] = drain(cloud, dlq_url)
     assert held["Message"] == "never run"
+
+
+def test_s3_notifications_reach_an_encrypted_topic_only_with_the_key_policy(
+    cloud: LocalCloud,
+) -> None:
+    """S3 is an event source of the same kind (SNS_KEY_DOC, "Enable compatibility between event
+    sources from AWS services and encrypted topics"): a bucket's notification reaches the
+    topic only if the key policy lets s3.amazonaws.com use the key, as well as the topic's
+    policy letting it publish."""
+    kms, s3 = cloud.client("kms"), cloud.client("s3")
+    key = kms.create_key(Policy=_root_policy(cloud))["KeyMetadata"]["Arn"]
+    topic = _topic(cloud, "uploads", key, "s3.amazonaws.com")
+    url, arn = _queue(cloud, "uploads-mailbox", topic)
+    cloud.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    s3.create_bucket(Bucket="drop-zone")
+    s3.put_bucket_notification_configuration(
+        Bucket="drop-zone",
+        NotificationConfiguration={
+            "TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    drain(cloud, url)  # the s3:TestEvent, if it got through
+    s3.put_object(Bucket="drop-zone", Key="a.txt", Body=b"a")
+    assert drain(cloud, url) == []
+    assert cloud.iam.denials[-1].principal == "s3.amazonaws.com"
+
+    kms.put_key_policy(
+        KeyId=key,
+        PolicyName="default",
+        Policy=_root_policy(cloud, _service_statement("s3.amazonaws.com")),
+    )
+    s3.put_object(Bucket="drop-zone", Key="b.txt", Body=b"b")
+    [notification] = drain(cloud, url)
+    [record] = json.loads(notification["Message"])["Records"]
+    assert record["s3"]["object"]["key"] == "b.txt"
+
+
+def test_a_state_machine_publishes_to_an_encrypted_topic_with_its_roles_key_permissions(
+    cloud: LocalCloud,
+) -> None:
+    """A state machine's sns:publish task publishes with the machine's role: the role is the
+    publisher that "must have the kms:GenerateDataKey and kms:Decrypt permissions for the AWS
+    KMS key" (SNS_KEY_DOC); without them the task fails with SNS's KMSAccessDenied."""
+    from tests.support.roles import machine_role
+
+    key = cloud.client("kms").create_key()["KeyMetadata"]["Arn"]  # the default key policy
+    topic = _topic(cloud, "machine-alerts", key)
+    definition = json.dumps(
+        {
+            "StartAt": "Notify",
+            "States": {
+                "Notify": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sns:publish",
+                    "Parameters": {"TopicArn": topic, "Message": "done"},
+                    "End": True,
+                }
+            },
+        }
+    )
+    publish = {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic}
+    use_key = {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key}
+    sfn = cloud.client("stepfunctions")
+    outcomes = {}
+    for name, statements in (("publisher", [publish]), ("keyed-publisher", [publish, use_key])):
+        role = machine_role(cloud, name, *statements)
+        machine = sfn.create_state_machine(name=name, definition=definition, roleArn=role)
+        execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])
+        cloud.wait_idle(timeout=30)
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        outcomes[name] = (described["status"], described.get("error"))
+    assert outcomes["keyed-publisher"] == ("SUCCEEDED", None)
+    status, error = outcomes["publisher"]
+    assert status == "FAILED" and "KMSAccessDenied" in str(error)
