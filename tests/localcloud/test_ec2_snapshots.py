@@ -4,10 +4,12 @@ refuse what AWS refuses. Each test quotes the page it models."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -371,6 +373,43 @@ def test_lock_parameters_are_checked_as_the_reference_says(cloud: LocalCloud) ->
     )
     dated = ec2.lock_snapshot(SnapshotId=snapshot_id, LockMode="governance", ExpirationDate=later)
     assert abs(dated["LockExpiresOn"] - later) < timedelta(seconds=1)
+
+
+def test_locking_needs_ec2_lock_snapshot_and_honours_its_condition_keys(cloud: LocalCloud) -> None:
+    # "To work with snapshot locks, users need the following permissions. ec2:LockSnapshot —
+    # To lock snapshots. ec2:UnlockSnapshot — To unlock snapshots. ec2:DescribeLockedSnapshots
+    # — To view snapshot lock settings." "You can use the ec2:SnapshotLockDuration condition
+    # key to restrict users to specific lock durations when locking snapshots." (EBS User
+    # Guide, https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-lock-iam.html)
+    snapshot_id = completed_snapshot(cloud)
+    iam = cloud.client("iam")
+    iam.create_user(UserName="locker")
+    statement = {
+        "Effect": "Allow",
+        "Action": "ec2:LockSnapshot",
+        "Resource": "arn:aws:ec2:*::snapshot/*",
+        "Condition": {"NumericLessThan": {"ec2:SnapshotLockDuration": "50"}},
+    }
+    iam.put_user_policy(
+        UserName="locker",
+        PolicyName="lock",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    key = iam.create_access_key(UserName="locker")["AccessKey"]
+    ec2 = boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name=PRIMARY,
+    ).client("ec2")
+    lock = {"SnapshotId": snapshot_id, "LockMode": "governance"}
+    assert error_code(lambda: ec2.lock_snapshot(**lock, LockDuration=60)) == (
+        "UnauthorizedOperation"
+    )
+    assert ec2.lock_snapshot(**lock, LockDuration=30)["LockState"] == "governance"
+    assert error_code(lambda: ec2.unlock_snapshot(SnapshotId=snapshot_id)) == (
+        "UnauthorizedOperation"
+    )
+    assert cloud.iam.denials[-1].action == "ec2:UnlockSnapshot"
 
 
 # ------------------------------------------------------------------ archive tier

@@ -245,6 +245,32 @@ def _delete_snapshot(c: Call) -> list[Need]:
     return [Need("ec2:DeleteSnapshot", _snapshot(c, snapshot_id), context)]
 
 
+def _on_snapshot(action: str) -> Callable[[Call], list[Need]]:
+    """An action on one snapshot, on its ARN with its tags. "To work with snapshot locks, users
+    need the following permissions. ec2:LockSnapshot [...] ec2:UnlockSnapshot [...]
+    ec2:DescribeLockedSnapshots", the example policy granting them on
+    "arn:aws:ec2:*::snapshot/*"; LockSnapshot's condition keys ec2:SnapshotLockDuration and
+    ec2:CoolOffPeriod restrict the duration and cooling-off period asked for (EBS User Guide,
+    "Control access to Amazon EBS snapshot lock",
+    https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-lock-iam.html).
+    ModifySnapshotTier and RestoreSnapshotTier are on the snapshot too."""
+
+    def need(c: Call) -> list[Need]:
+        snapshot_id = str(c.params["SnapshotId"])
+        tags = c.lookups.snapshot_tags(c.region, snapshot_id) or {}
+        context: dict[str, Any] = {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
+        if action == "ec2:LockSnapshot":
+            for key, param in (
+                ("ec2:SnapshotLockDuration", "LockDuration"),
+                ("ec2:CoolOffPeriod", "CoolOffPeriod"),
+            ):
+                if c.params.get(param) is not None:
+                    context[key] = c.params[param]
+        return [Need(action, _snapshot(c, snapshot_id), context)]
+
+    return need
+
+
 def _copy_snapshot(c: Call) -> list[Need]:
     source_region = str(c.params.get("SourceRegion") or c.region)
     source = _snapshot(c, str(c.params["SourceSnapshotId"]), source_region)
@@ -585,6 +611,15 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("ec2", "CreateTags"): _create_tags,
     ("ec2", "DeleteSnapshot"): _delete_snapshot,
     ("ec2", "CopySnapshot"): _copy_snapshot,
+    **{
+        ("ec2", operation): _on_snapshot(f"ec2:{operation}")
+        for operation in (
+            "LockSnapshot",
+            "UnlockSnapshot",
+            "ModifySnapshotTier",
+            "RestoreSnapshotTier",
+        )
+    },
     ("ecs", "DescribeClusters"): _ecs_clusters,
     ("ecs", "DescribeServices"): _ecs_services,
     ("cloudwatch", "PutMetricData"): _put_metric_data,
