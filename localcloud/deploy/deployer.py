@@ -15,6 +15,7 @@ from typing import Any
 from localcloud.core import Core
 from localcloud.deploy import (
     budgets,
+    cloudwatch,
     dynamodb,
     event_sources,
     events,
@@ -44,6 +45,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     **s3.PROVISIONERS,
     **secretsmanager.PROVISIONERS,
     **budgets.PROVISIONERS,
+    **cloudwatch.PROVISIONERS,
     **dynamodb.PROVISIONERS,
     **kms.PROVISIONERS,
 }

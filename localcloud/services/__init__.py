@@ -11,6 +11,7 @@ from localcloud.core import Core
 from localcloud.services import (
     batch,
     cloudformation,
+    cloudwatch,
     ec2,
     events,
     iam,
@@ -36,6 +37,7 @@ INSTALLED = (
     batch,
     s3,
     ec2,
+    cloudwatch,
 )
 
 

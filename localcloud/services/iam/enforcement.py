@@ -49,6 +49,7 @@ KNOWN_KEYS = frozenset(
         "aws:SourceArn",
         "aws:TokenIssueTime",
         "aws:SourceAccount",
+        "aws:SourceOwner",
         "aws:ViaAWSService",
         "iam:PolicyARN",
         "ec2:CreateAction",
@@ -520,7 +521,14 @@ class Authorizer:
         access policy, as SNS decides it."""
         sns = self.core.clients.for_arn("sns", topic_arn)
         attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
-        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
+        # AWS:SourceOwner is SNS's older name for the source's account, the key of the default
+        # topic policy (which lets the account's own services, CloudWatch alarms among them,
+        # publish).
+        context = {
+            "aws:SourceArn": source_arn,
+            "aws:SourceAccount": source_account,
+            "aws:SourceOwner": source_account,
+        }
         decision = self._by_resource_policy(
             service,
             "sns:Publish",
