@@ -238,7 +238,8 @@ def publish_as_service(
     source_arn: str | None = None,
 ) -> None:
     """Publish as an AWS service does (Budgets: `budgets.amazonaws.com`): only if the topic's
-    access policy lets that service publish for this account. A refused publish raises, where
+    access policy lets that service publish for this account, and for a topic encrypted with
+    KMS, the key's policy lets the service use the key. A refused publish raises, where
     on AWS the service's notification would be lost without a word."""
     decision = cloud.iam.service_may_publish(
         topic_arn, service, source_arn=source_arn, source_account=cloud.account_id

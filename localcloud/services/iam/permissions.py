@@ -497,7 +497,7 @@ def _publish(c: Call) -> list[Need]:
     return needs + [Need(a, arn, context) for a in ("kms:GenerateDataKey", "kms:Decrypt")]
 
 
-_KEY_OPERATIONS = (
+KEY_OPERATIONS = (
     "Encrypt",
     "GenerateDataKey",
     "GenerateDataKeyWithoutPlaintext",
@@ -530,7 +530,7 @@ _KEY_OPERATIONS = (
 )
 
 TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
-    **{("kms", op): _on_key(f"kms:{op}") for op in _KEY_OPERATIONS},
+    **{("kms", op): _on_key(f"kms:{op}") for op in KEY_OPERATIONS},
     ("kms", "Decrypt"): _decrypt,
     ("kms", "ReEncrypt"): _re_encrypt,
     ("kms", "CreateAlias"): _alias("kms:CreateAlias"),

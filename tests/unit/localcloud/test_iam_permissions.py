@@ -16,6 +16,8 @@ from localcloud.services.iam import permissions
 ACCOUNT, REGION = "111122223333", "us-east-1"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 QUEUE = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/work"
+# A ciphertext blob as moto's KMS makes one: the key id, then IV and tag, then the ciphertext.
+SEALED = KEY.rsplit("/", 1)[1].encode() + bytes(12 + 16) + b"ciphertext"
 
 
 class Lookups:
@@ -40,6 +42,12 @@ class Lookups:
         return KEY
 
     def snapshot_kms_key(self, region: str, snapshot_id: str) -> str | None:
+        return KEY
+
+    def existing_kms_key(self, region: str, key: str) -> str | None:
+        return KEY
+
+    def topic_kms_key(self, topic_arn: str) -> str | None:
         return KEY
 
 
@@ -87,6 +95,14 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         )
     },
     ("sns", "Publish"): {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"},
+    **{("kms", op): {"KeyId": "alias/steward"} for op in permissions.KEY_OPERATIONS},
+    ("kms", "Decrypt"): {"CiphertextBlob": SEALED},
+    ("kms", "ReEncrypt"): {"CiphertextBlob": SEALED, "DestinationKeyId": "alias/steward"},
+    **{
+        ("kms", op): {"AliasName": "alias/steward", "TargetKeyId": KEY}
+        for op in ("CreateAlias", "UpdateAlias")
+    },
+    ("kms", "DeleteAlias"): {"AliasName": "alias/steward"},
     ("stepfunctions", "StartExecution"): {
         "stateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:m"
     },
