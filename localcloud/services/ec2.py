@@ -352,10 +352,16 @@ class Ec2Snapshots:
         )
 
     def _has_earlier_copy(self, region: str, copy: Any) -> bool:
-        # A copy is incremental when the destination already holds a completed snapshot of
-        # the same volume to build on; the first copy into a Region is a full one.
+        # "The first snapshot copy to another Region is always a full copy. For unencrypted
+        # snapshots, each subsequent snapshot copy of the same volume is incremental [...] In
+        # the case of encrypted snapshots, you must encrypt to the same CMK that was used for
+        # previous copies to get incremental copies." (EC2 User Guide, "Incremental copying
+        # across Regions", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-copy-snapshot.html)
         return any(
-            s is not copy and s.status == "completed" and s.volume is copy.volume
+            s is not copy
+            and s.status == "completed"
+            and s.volume is copy.volume
+            and (s.encrypted, s.kms_key_id) == (copy.encrypted, copy.kms_key_id)
             for s in list(self.backend(region).snapshots.values())
         )
 
