@@ -440,15 +440,18 @@ class Ec2Snapshots:
                 cool_off_hours=None if cool_off is None else int(cool_off),
             )
             if existing is not None and state != "expired":
+                # A lock modified: it was created, and its duration started, when it was first
+                # set (LockedSnapshotsInfo's lockCreatedOn and lockDurationStartTime).
                 lock.created = existing.created
+                lock.duration_start = existing.duration_start
             if lock.cool_off_hours is not None:
                 lock.cool_off_expires = now + lock.cool_off_hours * 3600
             if until is not None:
                 lock.expiration = until
             elif started:
-                lock.duration_start = now
+                lock.duration_start = lock.duration_start or now
                 assert lock.duration_days is not None
-                lock.expiration = now + lock.duration_days * 86400
+                lock.expiration = lock.duration_start + lock.duration_days * 86400
             self.locks[(region, snapshot_id)] = lock
             return {k: v for k, v in lock.info(snapshot_id, "", now).items() if k != "OwnerId"}
 
@@ -547,9 +550,8 @@ class Ec2Snapshots:
     def restoring(
         self, region: str, snapshot: Any, temporary_days: int | None, permanent: bool
     ) -> None:
-        if snapshot.storage_tier != "archive" and not (
-            snapshot.restore_expiry_time is not None and permanent
-        ):
+        temporarily_restored = snapshot.restore_expiry_time is not None
+        if snapshot.storage_tier != "archive" and not temporarily_restored:
             raise Ec2Error(
                 "IncorrectState", f"The snapshot '{snapshot.id}' is not in the archive tier."
             )
@@ -567,7 +569,8 @@ class Ec2Snapshots:
         snapshot.last_tiering_progress = 0
         snapshot._localcloud_restore = token
         if snapshot.storage_tier != "archive":
-            # A temporarily restored snapshot made permanent: nothing to bring back.
+            # "[...] or modifies the restore period or restore type for a snapshot that was
+            # previously temporarily restored" (RestoreSnapshotTier): nothing to bring back.
             self._restored(region, snapshot.id, token, temporary_days, permanent)
             return
         self.core.timers.after(

@@ -436,7 +436,9 @@ def test_an_archived_snapshot_must_be_restored_before_it_is_copied(cloud: LocalC
     # that it must be restored before it can be used."
     # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Snapshot.html). The
     # reference names no error code for using one; IncorrectState is EC2's "The resource is in
-    # an incorrect state for the request." RestoreSnapshotTier's TemporaryRestoreDays: "The
+    # an incorrect state for the request." RestoreSnapshotTier "Restores an archived Amazon EBS
+    # snapshot for use temporarily or permanently, or modifies the restore period or restore
+    # type for a snapshot that was previously temporarily restored."; its TemporaryRestoreDays: "The
     # snapshot will be automatically re-archived after this period."
     # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RestoreSnapshotTier.html)
     testing.snapshot_timings(cloud, restore_seconds=3600)
@@ -456,7 +458,13 @@ def test_an_archived_snapshot_must_be_restored_before_it_is_copied(cloud: LocalC
     restored = described(cloud, snapshot_id)
     assert restored["StorageTier"] == "standard" and "RestoreExpiryTime" in restored
     ec2.copy_snapshot(**request)
+    # "[...] or modifies the restore period or restore type for a snapshot that was previously
+    # temporarily restored": three days from now instead of one.
+    ec2.restore_snapshot_tier(SnapshotId=snapshot_id, TemporaryRestoreDays=3)
     testing.pass_time(cloud, 86400)
+    cloud.wait_idle()
+    assert described(cloud, snapshot_id)["StorageTier"] == "standard"
+    testing.pass_time(cloud, 2 * 86400)
     cloud.wait_idle()
     assert described(cloud, snapshot_id)["StorageTier"] == "archive"
     assert error_code(lambda: ec2.copy_snapshot(**request)) == "IncorrectState"
