@@ -34,7 +34,9 @@ def _role_session(cloud: LocalCloud, name: str, *statements: dict[str, Any]) -> 
         PolicyName="p",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
     )
-    credentials = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="session")["Credentials"]
+    credentials = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="session")[
+        "Credentials"
+    ]
     return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
@@ -121,7 +123,9 @@ def test_a_key_policy_that_does_not_allow_the_role_refuses_its_put_object(
         )
     )
 
-    assert message.startswith(f"User: arn:aws:sts::{cloud.account_id}:assumed-role/uploader/session ")
+    assert message.startswith(
+        f"User: arn:aws:sts::{cloud.account_id}:assumed-role/uploader/session "
+    )
     assert message.endswith(
         f"is not authorized to perform: kms:GenerateDataKey on resource: {key} "
         "because no resource-based policy allows the kms:GenerateDataKey action"
