@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from localcloud.core import Core
+from localcloud.core import Core, MotoChangedError
 from localcloud.services.events import service_events
 
 LOG = logging.getLogger("localcloud.ec2")
@@ -620,6 +620,7 @@ def _as_datetime(value: Any) -> datetime:
 def install(core: Core) -> Ec2Snapshots:
     from moto.ec2.exceptions import EC2ClientError
     from moto.ec2.models.elastic_block_store import EBSBackend, Snapshot
+    from moto.ec2.responses import EC2Response
     from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 
     state = Ec2Snapshots(core)
@@ -745,9 +746,20 @@ def install(core: Core) -> Ec2Snapshots:
     # moto 5.2.5 has no snapshot locks: the query protocol dispatches an action to the
     # response's method of its snake_case name, so these answer LockSnapshot & co. `add`
     # refuses if moto ever defines them.
-    hooks.add(ElasticBlockStore, "lock_snapshot", lock_snapshot)
-    hooks.add(ElasticBlockStore, "unlock_snapshot", unlock_snapshot)
-    hooks.add(ElasticBlockStore, "describe_locked_snapshots", describe_locked_snapshots)
+    added = {
+        "lock_snapshot": lock_snapshot,
+        "unlock_snapshot": unlock_snapshot,
+        "describe_locked_snapshots": describe_locked_snapshots,
+    }
+    for name, method in added.items():
+        hooks.add(ElasticBlockStore, name, method)
+        # EC2Response mixes in every EC2 response class: one that came to define the action
+        # ahead of ElasticBlockStore would answer it instead, silently.
+        if getattr(EC2Response, name) is not method:
+            raise MotoChangedError(
+                f"moto changed: EC2Response.{name} is not the local cloud's; check whether "
+                "moto now implements it"
+            )
     return state
 
 
