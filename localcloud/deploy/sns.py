@@ -16,9 +16,9 @@ def topic(
     attributes = {"FifoTopic": "true"} if props.get("FifoTopic") else {}
     # KmsMasterKeyId makes an encrypted topic (CreateTopic's attribute of that name); its
     # publishers then need the key (localcloud.services.sns).
-    for name in ("KmsMasterKeyId", "DisplayName", "ContentBasedDeduplication"):
-        if name in props:
-            attributes[name] = string(props[name])
+    for attribute in ("KmsMasterKeyId", "DisplayName", "ContentBasedDeduplication"):
+        if attribute in props:
+            attributes[attribute] = string(props[attribute])
     sns = ctx.client("sns")
     arn = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
     for sub in props.get("Subscription") or []:

@@ -213,6 +213,7 @@ def test_a_subscriptions_redrive_policy_receives_what_sns_cannot_deliver(
     https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html)."""
     sns = cloud.client("sns")
     topic = cloud.physical_id("AlertTopic")
+    assert topic.rsplit(":", 1)[1] == f"{cloud.stacks[0].name}-AlertTopic"
     attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
     assert attributes["KmsMasterKeyId"] == "alias/steward-alerts"
     subscription = cloud.physical_id("ClosedSubscription")
