@@ -445,3 +445,25 @@ def test_a_state_machine_publishes_to_an_encrypted_topic_with_its_roles_key_perm
     assert outcomes["keyed-publisher"] == ("SUCCEEDED", None)
     status, error = outcomes["publisher"]
     assert status == "FAILED" and "KMSAccessDenied" in str(error)
+
+
+def test_a_key_policy_may_limit_a_service_to_one_topic_by_encryption_context(
+    cloud: LocalCloud,
+) -> None:
+    """SNS encrypts with the topic's ARN as encryption context, which a key policy can name:
+    the GameLift guide's key policy for an encrypted topic is conditioned on
+    "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:your_region:your_account:your_sns_topic_name"
+    ("Set up an SNS topic with server-side encryption",
+    https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html)."""
+    kms = cloud.client("kms")
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    named = _topic(cloud, "named", key, "events.amazonaws.com")
+    other = _topic(cloud, "other", key, "events.amazonaws.com")
+    statement = {
+        **_service_statement("events.amazonaws.com"),
+        "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": named}},
+    }
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=_root_policy(cloud, statement))
+    publish_as_service(cloud, named, "events.amazonaws.com", message="{}")
+    with pytest.raises(PermissionError):
+        publish_as_service(cloud, other, "events.amazonaws.com", message="{}")

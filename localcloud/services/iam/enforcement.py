@@ -242,8 +242,8 @@ class Authorizer:
         sns = self.core.clients.for_arn("sns", topic_arn)
         try:
             attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
-        except sns.exceptions.NotFoundException:
-            return None
+        except (sns.exceptions.NotFoundException, sns.exceptions.InvalidParameterException):
+            return None  # no such topic, or a platform endpoint's ARN (TargetArn)
         return str(attributes.get("KmsMasterKeyId") or "") or None
 
     def _s3(self, bucket: str) -> tuple[Any, str]:
@@ -570,9 +570,13 @@ class Authorizer:
             return Decision(False, f"the topic's key {key} does not exist")
         kms = self.core.clients.for_arn("kms", arn)
         document = kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
+        # SNS encrypts with the topic's ARN as encryption context: the GameLift guide's key
+        # policy for an encrypted topic conditions on "kms:EncryptionContext:aws:sns:topicArn"
+        # ("Set up an SNS topic with server-side encryption").
+        keyed = {**context, "kms:EncryptionContext:aws:sns:topicArn": topic_arn}
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
             decision = self._by_resource_policy(
-                service, action, arn, f"key {arn.rsplit('/', 1)[-1]} policy", document, context
+                service, action, arn, f"key {arn.rsplit('/', 1)[-1]} policy", document, keyed
             )
             if not decision.allowed:
                 return replace(
