@@ -20,6 +20,7 @@ class ScaledClock:
             raise ValueError("time_scale must be >= 0")
         self.scale = scale
         self._skipped = 0.0  # nominal seconds waited beyond the real ones
+        self._by_thread: dict[int, float] = {}  # what each thread's waits skipped
         self._lock = threading.Lock()
 
     def seconds(self, seconds: float) -> float:
@@ -40,8 +41,18 @@ class ScaledClock:
             return time.time() + self._skipped
 
     def _skip(self, nominal: float, waited: float) -> None:
+        skipped = max(0.0, nominal - waited)
+        thread = threading.get_ident()
         with self._lock:
-            self._skipped += max(0.0, nominal - waited)
+            self._skipped += skipped
+            self._by_thread[thread] = self._by_thread.get(thread, 0.0) + skipped
+
+    def skipped_by(self, thread: int) -> float:
+        """Seconds the waits of one thread (by `threading.get_ident()`) have skipped so far:
+        what passed for that thread's own work, where `now()` also counts every other
+        thread's waits (a Lambda timeout counts the driver's, not another execution's)."""
+        with self._lock:
+            return self._by_thread.get(thread, 0.0)
 
     def sleep(self, seconds: float) -> None:
         scaled = self.seconds(seconds)

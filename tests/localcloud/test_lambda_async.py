@@ -267,8 +267,9 @@ def test_a_handler_past_its_timeout_fails_with_sandbox_timedout(cloud: LocalClou
 def test_the_timeout_runs_on_the_local_clock_and_step_functions_see_sandbox_timedout(
     cloud: LocalCloud,
 ) -> None:
-    """A 900-second timeout, reached by the clock skipping fifteen minutes while the handler is
-    busy: no real fifteen minutes pass. Asynchronously, "Function errors include errors
+    """A 900-second timeout, reached by the clock skipping fifteen minutes (the test's
+    `cloud.clock.sleep`, the local cloud's driver) while the handler is busy: no real fifteen
+    minutes pass. (What other work's waits skip meanwhile does not count for the handler.) Asynchronously, "Function errors include errors
     returned by the function's code and errors returned by the function's runtime, such as
     timeouts." (invocation-async-error-handling.html): the record goes to OnFailure."""
     outcome: dict[str, Any] = {}

@@ -450,18 +450,11 @@ class Runtime:
         thread = threading.Thread(
             target=handler_context.run, args=(run,), name=f"lambda-{spec.name}", daemon=True
         )
-        started = clock.now() if clock is not None else 0.0
         thread.start()
         if clock is None:
             done.wait()
         else:
-            # Lambda's timeout counts on the local cloud's clock: real time at its scale, and
-            # whatever a scaled wait skips meanwhile (a handler blocked while the clock skips
-            # fifteen minutes has run fifteen minutes).
-            deadline = started + spec.timeout
-            while not done.wait(_TIMEOUT_POLL_SECONDS):
-                if clock.now() >= deadline:
-                    break
+            self._wait(clock, thread, spec.timeout, done)
         if outcome:
             result = outcome[0]
         else:
@@ -473,6 +466,33 @@ class Runtime:
         if self.on_log is not None:
             self.on_log(spec, result.logs)
         return result
+
+    @staticmethod
+    def _wait(clock: ScaledClock, thread: threading.Thread, timeout: float, done: Any) -> None:
+        """Wait for the handler until its timeout has passed for it on the local cloud's clock.
+
+        What passes for a running handler: real time, what its own waits skip, and what the
+        local cloud's driver skips (a test's or `local up`'s `clock.sleep`, on the main
+        thread): a handler blocked while the driver skips fifteen minutes has run fifteen
+        minutes. Not what another execution's Wait state or a queue's delay skips meanwhile:
+        those pass for their own work (they would otherwise time out a handler that ran for a
+        millisecond, whenever parallel work waits)."""
+        driver = threading.main_thread().ident or 0
+        started_real = time.monotonic()
+        driver_before = clock.skipped_by(driver)
+        handler = thread.ident or 0
+        handler_before = clock.skipped_by(handler)  # a reused thread id's earlier waits
+        while not done.wait(_TIMEOUT_POLL_SECONDS):
+            elapsed = (
+                time.monotonic()
+                - started_real
+                + clock.skipped_by(driver)
+                - driver_before
+                + clock.skipped_by(handler)
+                - handler_before
+            )
+            if elapsed >= timeout:
+                return
 
     def _run(
         self,
