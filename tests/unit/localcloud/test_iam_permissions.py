@@ -80,8 +80,11 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
             "GetBucketEncryption",
             "GetBucketLocation",
             "GetBucketVersioning",
+            "PutBucketNotificationConfiguration",
+            "GetBucketNotificationConfiguration",
         )
     },
+    ("s3", "RestoreObject"): OBJECT,
     **{
         ("sqs", op): {"QueueUrl": QUEUE}
         for op in (
