@@ -53,6 +53,10 @@ Resources:
     Properties:
       KeySpec: ECC_NIST_P256
       KeyUsage: SIGN_VERIFY
+  SpareKey:
+    Type: AWS::KMS::Key
+    Properties:
+      Enabled: false
   AlertTopic:
     Type: AWS::SNS::Topic
     Properties:
@@ -157,6 +161,9 @@ def test_a_kms_key_and_its_alias_are_provisioned_as_cloudformation_documents(
     assert policy["Statement"][1]["Principal"] == {"Service": "events.amazonaws.com"}
     assert cloud.physical_id("TopicKeyAlias") == "alias/steward-alerts"
     assert kms.describe_key(KeyId="alias/steward-alerts")["KeyMetadata"]["KeyId"] == key_id
+    # Enabled: "When Enabled is false, the key state of the CMK is Disabled."
+    spare = kms.describe_key(KeyId=cloud.physical_id("SpareKey"))["KeyMetadata"]
+    assert (spare["Enabled"], spare["KeyState"]) == (False, "Disabled")
     signing = kms.describe_key(KeyId=cloud.physical_id("SigningKey"))["KeyMetadata"]
     assert (signing["KeySpec"], signing["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
 
