@@ -249,11 +249,14 @@ def _on_snapshot(action: str) -> Callable[[Call], list[Need]]:
     """An action on one snapshot, on its ARN with its tags. "To work with snapshot locks, users
     need the following permissions. ec2:LockSnapshot [...] ec2:UnlockSnapshot [...]
     ec2:DescribeLockedSnapshots", the example policy granting them on
-    "arn:aws:ec2:*::snapshot/*"; LockSnapshot's condition keys ec2:SnapshotLockDuration and
-    ec2:CoolOffPeriod restrict the duration and cooling-off period asked for (EBS User Guide,
+    "arn:aws:ec2:*::snapshot/*"; "You can use the ec2:SnapshotLockDuration condition key to
+    restrict users to specific lock durations when locking snapshots" (EBS User Guide,
     "Control access to Amazon EBS snapshot lock",
-    https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-lock-iam.html).
-    ModifySnapshotTier and RestoreSnapshotTier are on the snapshot too."""
+    https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-lock-iam.html). The guide calls
+    the cooling-off period's key ec2:CoolOffPeriod; the Service Authorization Reference's
+    LockSnapshot has ec2:SnapshotCoolOffPeriod, which is the one supplied. ModifySnapshotTier
+    and RestoreSnapshotTier are on the snapshot too (the reference's resource type
+    `snapshot*` for all four)."""
 
     def need(c: Call) -> list[Need]:
         snapshot_id = str(c.params["SnapshotId"])
@@ -262,7 +265,7 @@ def _on_snapshot(action: str) -> Callable[[Call], list[Need]]:
         if action == "ec2:LockSnapshot":
             for key, param in (
                 ("ec2:SnapshotLockDuration", "LockDuration"),
-                ("ec2:CoolOffPeriod", "CoolOffPeriod"),
+                ("ec2:SnapshotCoolOffPeriod", "CoolOffPeriod"),
             ):
                 if c.params.get(param) is not None:
                     context[key] = c.params[param]

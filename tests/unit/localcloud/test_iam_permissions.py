@@ -143,6 +143,16 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "Tags": [{"Key": "steward:managed-by", "Value": "steward"}],
     },
     ("ec2", "DeleteSnapshot"): {"SnapshotId": "snap-0123456789abcdef0"},
+    ("ec2", "LockSnapshot"): {
+        "SnapshotId": "snap-0123456789abcdef0",
+        "LockMode": "compliance",
+        "CoolOffPeriod": 24,
+        "LockDuration": 30,
+    },
+    **{
+        ("ec2", op): {"SnapshotId": "snap-0123456789abcdef0"}
+        for op in ("UnlockSnapshot", "ModifySnapshotTier", "RestoreSnapshotTier")
+    },
     ("ec2", "CopySnapshot"): {
         "SourceRegion": "us-west-2",
         "SourceSnapshotId": "snap-0123456789abcdef0",
