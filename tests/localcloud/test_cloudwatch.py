@@ -182,6 +182,20 @@ def test_high_resolution_metrics_keep_their_seconds(cloud: LocalCloud) -> None:
     assert sorted((p["Timestamp"] - at).total_seconds() for p in points) == [5, 10]
 
 
+def test_powertools_metrics_become_cloudwatch_metrics(cloud: LocalCloud) -> None:
+    """Powertools for AWS Lambda's Metrics (which Steward's functions use) writes EMF: "Metrics
+    ... creates custom metrics asynchronously by logging metrics to standard output following
+    Amazon CloudWatch Embedded Metric Format (EMF)."
+    (https://docs.powertools.aws.dev/lambda/python/latest/core/metrics/). Its document, with the
+    `service` dimension, becomes the metric."""
+    cloud.invoke("PowertoolsPrinter", {"count": 4})
+    emitted = [line for line in cloud.function_log("PowertoolsPrinter") if '"_aws"' in line]
+    [document] = [json.loads(line) for line in emitted]
+    at = datetime.fromtimestamp(document["_aws"]["Timestamp"] / 1000, UTC)
+    [point] = statistics(cloud, "Test/Powertools", "Processed", {"service": "printer"}, at)
+    assert point["Sum"] == 4 and point["Unit"] == "Count"
+
+
 # ------------------------------------------------------------------ alarms
 
 ALARMS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html"

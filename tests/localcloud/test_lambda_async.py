@@ -131,6 +131,19 @@ def test_without_a_destination_the_event_goes_to_the_dead_letter_queue_as_is(
     assert attributes["ErrorMessage"]["StringValue"] == long_message[:1024]
 
 
+def test_an_sns_delivery_is_asynchronous_and_dead_letters_the_sns_event(cloud: LocalCloud) -> None:
+    """Invoking Lambda with SNS: "Amazon SNS invokes your function asynchronously with an event
+    that contains a message and metadata."
+    (https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html) So its failures follow the
+    function's asynchronous configuration: here, the dead-letter queue gets the SNS event."""
+    cloud.client("sns").publish(TopicArn=cloud.physical_id("Trigger"), Message="hello")
+    cloud.wait_idle()
+    [dead] = drain(cloud, cloud.physical_id("DeadLetters"))
+    [record] = dead["Records"]
+    assert record["EventSource"] == "aws:sns"
+    assert record["Sns"]["Message"] == "hello"
+
+
 def test_a_dead_letter_topic_gets_the_event_with_the_same_attributes(cloud: LocalCloud) -> None:
     """invocation-async-retain-records.html: "You can choose an Amazon SQS standard queue or
     Amazon SNS standard topic for your dead-letter queue." (URL above)"""
