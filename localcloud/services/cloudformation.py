@@ -17,8 +17,9 @@ is moto's as before.
   file, AWS SAM always generates an AWS::Lambda::Function base resource" with the same logical
   id (SAM Developer Guide, "Generated CloudFormation resources for AWS SAM",
   https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources.html):
-  a stack lists that base resource. (The other resources SAM generates, such as a function's
-  role, are not listed.)
+  a stack lists that base resource, and those SAM generates that the deployer made under SAM's
+  logical ids ("When the Role property of an AWS::Serverless::Function is not specified, AWS
+  SAM generates an AWS::IAM::Role CloudFormation resource", LogicalId `<function-LogicalId>Role`).
 """
 
 from __future__ import annotations

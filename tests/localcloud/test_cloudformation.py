@@ -58,6 +58,11 @@ def test_a_stack_lists_each_resource_with_its_logical_and_physical_ids_and_type(
         cloud.physical_id("WorkerFunction"),
     )
     assert summaries["LedgerTable"]["ResourceType"] == "AWS::DynamoDB::Table"
+    # "When the Role property of an AWS::Serverless::Function is not specified, AWS SAM
+    # generates an AWS::IAM::Role CloudFormation resource", LogicalId <function-LogicalId>Role.
+    role = summaries["WorkerFunctionRole"]
+    assert role["ResourceType"] == "AWS::IAM::Role"
+    assert cloud.client("iam").get_role(RoleName=role["PhysicalResourceId"])
     assert "ExtraFunction" not in summaries  # its condition is false: it was not created
     [described] = cloudformation.describe_stack_resources(
         StackName=cloud.stacks[0].name, LogicalResourceId="FanoutTopic"
