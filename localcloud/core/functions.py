@@ -23,7 +23,6 @@ class FunctionSpec:
     layer_dirs: list[Path] = field(default_factory=list)
     async_retries: int = 2  # EventInvokeConfig.MaximumRetryAttempts
     role_arn: str = ""  # the execution role, whose credentials the function runs with
-    dead_letter_arn: str = ""  # DeadLetterConfig.TargetArn (moto does not keep it)
 
 
 def unqualified(name_or_arn: str) -> str:

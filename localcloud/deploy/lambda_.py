@@ -89,7 +89,6 @@ def function(
         layer_dirs=layer_dirs,
         async_retries=int(retries),
         role_arn=role_arn,
-        dead_letter_arn=dead_letter_arn,
     )
     ctx.stack.functions[logical_id] = spec
     ctx.core.functions.register(spec)

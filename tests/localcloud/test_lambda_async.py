@@ -241,6 +241,34 @@ def test_put_function_event_invoke_config_changes_what_happens_next(cloud: Local
     assert record["requestContext"]["approximateInvokeCount"] == 1
 
 
+def test_update_function_configuration_sets_the_dead_letter_queue_and_the_timeout(
+    cloud: LocalCloud,
+) -> None:
+    """UpdateFunctionConfiguration: "DeadLetterConfig - A dead-letter queue configuration that
+    specifies the queue or topic where Lambda sends asynchronous events when they fail
+    processing." "Timeout - The amount of time (in seconds) that Lambda allows a function to run
+    before stopping it."
+    (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html)"""
+    lambda_ = cloud.client("lambda")
+    name = cloud.physical_id("WithDeadLetterQueue")
+    queue = cloud.attribute("DeadLetters", "Arn")
+    assert lambda_.get_function_configuration(FunctionName=name)["DeadLetterConfig"] == {
+        "TargetArn": queue
+    }
+    lambda_.update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in lambda_.get_function_configuration(FunctionName=name)
+    invoke_event(cloud, "WithDeadLetterQueue", {"fail": "nowhere to go"})
+    cloud.wait_idle()
+    assert drain(cloud, cloud.physical_id("DeadLetters")) == []
+    assert len(cloud.async_failures) == 1  # discarded, as without a dead-letter queue
+
+    lambda_.update_function_configuration(FunctionName=name, Timeout=1)
+    response = lambda_.invoke(FunctionName=name, Payload=json.dumps({"hold": 2}).encode())
+    assert json.loads(response["Payload"].read())["errorMessage"].endswith(
+        "Task timed out after 1.00 seconds"
+    )
+
+
 # ------------------------------------------------------------------ timeouts
 
 TIMEOUT_DOCS = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html"

@@ -6,8 +6,9 @@ SQS queue or standard Amazon SNS topic as a dead-letter queue for discarded even
 (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html)
 
 The function's asynchronous configuration is read through the Lambda API
-(`GetFunctionEventInvokeConfig`, which `PutFunctionEventInvokeConfig` and the deployer set);
-its dead-letter queue from the deployed function (moto does not keep `DeadLetterConfig`).
+(`GetFunctionEventInvokeConfig`, which `PutFunctionEventInvokeConfig` and the deployer set),
+and its dead-letter queue from `GetFunctionConfiguration` (moto ignores `DeadLetterConfig`:
+`install` keeps it from CreateFunction and UpdateFunctionConfiguration).
 Records are sent as Lambda sends them: with the function's execution role, whose policies
 must allow the destination's action ("ensure that your function's execution role also
 contains the relevant permissions"); a delivery that fails is counted in CloudWatch as
@@ -60,12 +61,15 @@ class AsyncConfig:
         except lambda_.exceptions.ResourceNotFoundException:
             config = {}
         destinations = config.get("DestinationConfig") or {}
+        # "you can only add or remove a dead-letter queue at the function level"
+        function = lambda_.get_function_configuration(FunctionName=spec.arn)
+        dead_letter = (function.get("DeadLetterConfig") or {}).get("TargetArn")
         return cls(
             retries=int(config.get("MaximumRetryAttempts", spec.async_retries)),
             max_event_age=int(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE)),
             on_success=(destinations.get("OnSuccess") or {}).get("Destination") or None,
             on_failure=(destinations.get("OnFailure") or {}).get("Destination") or None,
-            dead_letter=spec.dead_letter_arn or None,
+            dead_letter=dead_letter or None,
         )
 
 
@@ -223,3 +227,33 @@ class Destinations:
             )
         except Exception:  # noqa: BLE001 - the count is a courtesy; the warning is logged
             LOG.debug("could not count %s for %s", metric, spec.name)
+
+
+def install(core: Core) -> None:
+    """moto drops a function's DeadLetterConfig; keep it and answer it as Lambda does."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = core.hooks.original(LambdaFunction, "__init__")
+    original_get = core.hooks.original(LambdaFunction, "get_configuration")
+    original_update = core.hooks.original(LambdaFunction, "update_configuration")
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kw: Any) -> None:
+        original_init(self, account_id, spec, *args, **kw)
+        self.localcloud_dead_letter = dict(spec.get("DeadLetterConfig") or {})
+
+    def get_configuration(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config: dict[str, Any] = original_get(self, *args, **kwargs)
+        target = (getattr(self, "localcloud_dead_letter", None) or {}).get("TargetArn")
+        if target:
+            config["DeadLetterConfig"] = {"TargetArn": target}
+        return config
+
+    def update_configuration(self: Any, updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in updates:
+            # An empty TargetArn removes it, as the API reference's pattern `()` allows.
+            self.localcloud_dead_letter = dict(updates.get("DeadLetterConfig") or {})
+        return original_update(self, updates)  # type: ignore[no-any-return]
+
+    core.hooks.replace(LambdaFunction, "__init__", __init__)
+    core.hooks.replace(LambdaFunction, "get_configuration", get_configuration)
+    core.hooks.replace(LambdaFunction, "update_configuration", update_configuration)

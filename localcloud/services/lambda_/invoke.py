@@ -10,6 +10,7 @@ hands its record to the function's destinations or its dead-letter queue (`desti
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 from typing import Any
@@ -66,6 +67,8 @@ def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
     original_response_invoke = core.hooks.original(LambdaResponse, "invoke")
 
     def run(function: Any, spec: FunctionSpec, event: Any) -> InvocationResult:
+        # The function's Timeout as Lambda has it now (UpdateFunctionConfiguration changes it).
+        spec = dataclasses.replace(spec, timeout=int(function.timeout))
         result = runtime.invoke(spec, event, credentials.of(spec))
         function.logs_backend.ensure_log_group(function.logs_group_name)
         function.save_logs(result.logs)
