@@ -17,7 +17,22 @@ MESSAGE_SIGNAL = "sqs.message"
 
 
 def install(core: Core) -> None:
-    from moto.sqs.models import Queue
+    from moto.sqs.models import Queue, SQSBackend
+
+    set_attributes = core.hooks.original(SQSBackend, "set_queue_attributes")
+
+    def set_queue_attributes(self: Any, queue_name: str, attributes: dict[str, Any]) -> Any:
+        # SetQueueAttributes "Sets the value of one or more queue attributes" (API reference):
+        # those it names. moto cleared the queue's Policy whenever it was not among them, so
+        # encrypting a queue, say, silently took SNS's and EventBridge's permission away.
+        queue = self.get_queue(queue_name)
+        policy = queue.policy
+        changed = set_attributes(self, queue_name, attributes)
+        if "Policy" not in attributes:
+            queue.policy = policy
+        return changed
+
+    core.hooks.replace(SQSBackend, "set_queue_attributes", set_queue_attributes)
 
     original = core.hooks.original(Queue, "add_message")
 

@@ -61,10 +61,14 @@ def _topic(cloud: LocalCloud, name: str, key: str, *services: str) -> str:
     return str(arn)
 
 
-def _queue(cloud: LocalCloud, name: str, topic: str | None = None) -> tuple[str, str]:
-    """A queue (url, arn); with `topic`, its policy lets SNS send for that topic."""
+def _queue(
+    cloud: LocalCloud, name: str, topic: str | None = None, key: str | None = None
+) -> tuple[str, str]:
+    """A queue (url, arn); with `topic`, its policy lets SNS send for that topic; with `key`,
+    it is encrypted with that KMS key."""
     sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    attributes = {"KmsMasterKeyId": key} if key else {}
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
@@ -467,3 +471,55 @@ def test_a_key_policy_may_limit_a_service_to_one_topic_by_encryption_context(
     publish_as_service(cloud, named, "events.amazonaws.com", message="{}")
     with pytest.raises(PermissionError):
         publish_as_service(cloud, other, "events.amazonaws.com", message="{}")
+
+
+def test_sns_delivers_to_an_encrypted_queue_only_if_its_key_policy_allows_sns(
+    cloud: LocalCloud,
+) -> None:
+    """ "Several AWS services act as event sources that can send events to Amazon SQS queues. To
+    allow these event sources to work with encrypted queues, you must create a customer managed
+    CMK and add permissions in the key policy for the service to use the required AWS KMS API
+    methods" (SQS Developer Guide, "Key management",
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html);
+    and "To use an encrypted Amazon SQS queue as a dead-letter queue, you must use a custom CMK
+    with a key policy that grants the Amazon SNS service principal access to AWS KMS API
+    actions" (DLQ_DOC). A queue SNS may not encrypt for is a client-side error: the message
+    goes to the dead-letter queue, if SNS may use that one's key."""
+    kms, sns = cloud.client("kms"), cloud.client("sns")
+    closed_key = kms.create_key(Policy=_root_policy(cloud))["KeyMetadata"]["Arn"]
+    open_key = kms.create_key(Policy=_root_policy(cloud, _service_statement("sns.amazonaws.com")))[
+        "KeyMetadata"
+    ]["Arn"]
+    topic = sns.create_topic(Name="to-encrypted")["TopicArn"]
+    closed_url, closed = _queue(cloud, "encrypted-closed", topic, closed_key)
+    open_url, opened = _queue(cloud, "encrypted-open", topic, open_key)
+    dlq_url, dlq = _queue(cloud, "encrypted-dlq", topic, open_key)
+    redrive = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq})}
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=closed, Attributes=redrive)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=opened)
+    sns.publish(TopicArn=topic, Message="sealed")
+    assert [m["Message"] for m in drain(cloud, open_url)] == ["sealed"]
+    assert drain(cloud, closed_url) == []
+    assert [m["Message"] for m in drain(cloud, dlq_url)] == ["sealed"]
+
+
+def test_setting_one_queue_attribute_leaves_its_policy_and_sns_still_delivers(
+    cloud: LocalCloud,
+) -> None:
+    """SetQueueAttributes "Sets the value of one or more queue attributes, like a policy" (API
+    reference, SetQueueAttributes): those the request names. Encrypting a queue after giving SNS
+    its policy keeps the policy (moto dropped it)."""
+    kms, sns, sqs = cloud.client("kms"), cloud.client("sns"), cloud.client("sqs")
+    key = kms.create_key(Policy=_root_policy(cloud, _service_statement("sns.amazonaws.com")))[
+        "KeyMetadata"
+    ]["Arn"]
+    topic = sns.create_topic(Name="later-encrypted")["TopicArn"]
+    url, arn = _queue(cloud, "later-encrypted", topic)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": key})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert json.loads(attributes["Policy"])["Statement"][0]["Principal"] == {
+        "Service": "sns.amazonaws.com"
+    }
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="still here")
+    assert [m["Message"] for m in drain(cloud, url)] == ["still here"]

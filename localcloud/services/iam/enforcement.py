@@ -549,34 +549,54 @@ class Authorizer:
         "To allow the AWS service to have the kms:GenerateDataKey* and kms:Decrypt
         permissions, add the following statement to the KMS policy" (SNS Developer Guide,
         "Enable compatibility between event sources from AWS services and encrypted topics",
-        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). A service
-        principal has no IAM policies, so only the key policy can allow it; and the AWS
-        managed key's policy cannot be changed, so no service may use it."""
-        from localcloud.services.kms import is_aws_managed
-
-        if is_aws_managed(key):
-            reason = (
-                f"the topic is encrypted with the AWS managed key {key}, whose key policy "
-                "cannot allow a service principal; event sources need a customer managed key"
-            )
-            self.denials.append(Denial(service, "kms:GenerateDataKey", key, reason, None))
-            LOG.warning(
-                "IAM %s: %s may not publish to %s: %s", self.mode, service, topic_arn, reason
-            )
-            return Decision(False, reason)
-        region = topic_arn.split(":")[3]
-        arn = self.existing_kms_key(region, key)
-        if arn is None:
-            return Decision(False, f"the topic's key {key} does not exist")
-        kms = self.core.clients.for_arn("kms", arn)
-        document = kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html)."""
         # SNS encrypts with the topic's ARN as encryption context: the GameLift guide's key
         # policy for an encrypted topic conditions on "kms:EncryptionContext:aws:sns:topicArn"
         # ("Set up an SNS topic with server-side encryption").
         keyed = {**context, "kms:EncryptionContext:aws:sns:topicArn": topic_arn}
+        return self.service_may_use_key(
+            topic_arn.split(":")[3], key, service, keyed, encrypting=f"the topic {topic_arn}"
+        )
+
+    def service_may_use_key(
+        self,
+        region: str,
+        key: str,
+        service: str,
+        context: Mapping[str, str | None],
+        *,
+        encrypting: str,
+    ) -> Decision:
+        """Whether a service principal may use a key for what it encrypts (kms:GenerateDataKey
+        and kms:Decrypt). A service principal has no IAM policies, so only the key policy can
+        allow it; and "you cannot change any properties of AWS managed keys, rotate them,
+        change their key policies, or schedule them for deletion" (KMS Developer Guide, "AWS
+        managed keys"), so no service may use an AWS managed key."""
+        from localcloud.services.kms import is_aws_managed
+
+        if is_aws_managed(key):
+            reason = (
+                f"{encrypting} is encrypted with the AWS managed key {key}, whose key policy "
+                "cannot allow a service principal; event sources need a customer managed key"
+            )
+            self.denials.append(Denial(service, "kms:GenerateDataKey", key, reason, None))
+            LOG.warning(
+                "IAM %s: %s may not use %s: %s",
+                "denied" if self.mode == "enforce" else "would deny",
+                service,
+                key,
+                reason,
+            )
+            return Decision(False, reason)
+        arn = self.existing_kms_key(region, key)
+        if arn is None:
+            return Decision(False, f"the key {key} of {encrypting} does not exist")
+        kms = self.core.clients.for_arn("kms", arn)
+        document = kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
+        decision = Decision(False, "no action")
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
             decision = self._by_resource_policy(
-                service, action, arn, f"key {arn.rsplit('/', 1)[-1]} policy", document, keyed
+                service, action, arn, f"key {arn.rsplit('/', 1)[-1]} policy", document, context
             )
             if not decision.allowed:
                 return replace(
@@ -592,15 +612,30 @@ class Authorizer:
         _, _, _, region, account, name = queue_arn.split(":")
         sqs = self.core.clients("sqs", region)
         url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["Policy", "KmsMasterKeyId"]
+        ).get("Attributes", {})
         decision = self._by_resource_policy(
             service,
             "sqs:SendMessage",
             queue_arn,
             f"queue {name} policy",
-            attributes.get("Attributes", {}).get("Policy"),
+            attributes.get("Policy"),
             {"aws:SourceArn": source_arn},
         )
+        if decision.allowed and attributes.get("KmsMasterKeyId"):
+            # "Several AWS services act as event sources that can send events to Amazon SQS
+            # queues. To allow these event sources to work with encrypted queues, you must
+            # create a customer managed CMK and add permissions in the key policy for the
+            # service to use the required AWS KMS API methods" (SQS Developer Guide, "Key
+            # management", https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+            decision = self.service_may_use_key(
+                region,
+                str(attributes["KmsMasterKeyId"]),
+                service,
+                {"aws:SourceArn": source_arn},
+                encrypting=f"the queue {queue_arn}",
+            )
         return decision.allowed or self.mode == "warn"
 
     def role_trusts(self, role_arn: str, service: str) -> bool:
