@@ -253,11 +253,55 @@ class LambdaContext:
     deadline_ms: int
     identity: Any = None
     client_context: Any = None
-    # epoch seconds as the function sees them: the local cloud's clock when it has one
-    wall: Callable[[], float] = time.time
+    # What is left of the timeout, measured as the runtime measures it to time the handler
+    # out (see `_Budget`); without one, the system clock against deadline_ms.
+    remaining: Callable[[], int] | None = None
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, self.deadline_ms - int(self.wall() * 1000))
+        if self.remaining is not None:
+            return self.remaining()
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+class _Budget:
+    """The time an invocation has had, as its timeout counts it on the local cloud's clock.
+
+    What passes for a running handler: real time, what its own waits skip, and what the local
+    cloud's driver skips (a test's or `local up`'s `clock.sleep`, on the main thread): a
+    handler blocked while the driver skips fifteen minutes has run fifteen minutes. Not what
+    another execution's Wait state or a queue's delay skips meanwhile: those pass for their
+    own work (they would otherwise time out a handler that ran for a millisecond, or make its
+    `get_remaining_time_in_millis` drop to nothing, whenever parallel work waits). The
+    handler's context reads the same measure, so a handler that stops before its remaining
+    time runs out is never timed out first.
+    """
+
+    def __init__(self, clock: ScaledClock, timeout: float) -> None:
+        self.clock, self.timeout = clock, float(timeout)
+        self._driver = threading.main_thread().ident or 0
+        self._handler = 0
+        self._started = time.monotonic()
+        self._driver_before = clock.skipped_by(self._driver)
+        self._handler_before = 0.0
+
+    def start(self, handler: int) -> None:
+        """From now, for the handler running in thread `handler`."""
+        self._handler = handler
+        self._handler_before = self.clock.skipped_by(handler)  # a reused id's earlier waits
+        self._started = time.monotonic()
+        self._driver_before = self.clock.skipped_by(self._driver)
+
+    def elapsed(self) -> float:
+        return (
+            time.monotonic()
+            - self._started
+            + self.clock.skipped_by(self._driver)
+            - self._driver_before
+            + (self.clock.skipped_by(self._handler) - self._handler_before if self._handler else 0)
+        )
+
+    def remaining_ms(self) -> int:
+        return max(0, int((self.timeout - self.elapsed()) * 1000))
 
 
 @dataclass
@@ -412,7 +456,7 @@ class Runtime:
         env = self._environment(spec, request_id, credentials)
         log = io.StringIO()
         clock = self.clock
-        wall = clock.wall if clock is not None else time.time
+        budget = _Budget(clock, spec.timeout) if clock is not None else None
         context = LambdaContext(
             function_name=spec.name,
             function_version="$LATEST",
@@ -421,8 +465,8 @@ class Runtime:
             aws_request_id=request_id,
             log_group_name=env["AWS_LAMBDA_LOG_GROUP_NAME"],
             log_stream_name=env["AWS_LAMBDA_LOG_STREAM_NAME"],
-            deadline_ms=int(wall() * 1000) + spec.timeout * 1000,
-            wall=wall,
+            deadline_ms=int(time.time() * 1000) + spec.timeout * 1000,
+            remaining=budget.remaining_ms if budget is not None else None,
         )
         ensure_stdout_view()
         invocation = _Invocation()
@@ -450,11 +494,16 @@ class Runtime:
         thread = threading.Thread(
             target=handler_context.run, args=(run,), name=f"lambda-{spec.name}", daemon=True
         )
+        if budget is not None:
+            budget.start(0)
         thread.start()
-        if clock is None:
+        if budget is None:
             done.wait()
         else:
-            self._wait(clock, thread, spec.timeout, done)
+            budget.start(thread.ident or 0)
+            while not done.wait(_TIMEOUT_POLL_SECONDS):
+                if budget.elapsed() >= budget.timeout:
+                    break
         if outcome:
             result = outcome[0]
         else:
@@ -466,33 +515,6 @@ class Runtime:
         if self.on_log is not None:
             self.on_log(spec, result.logs)
         return result
-
-    @staticmethod
-    def _wait(clock: ScaledClock, thread: threading.Thread, timeout: float, done: Any) -> None:
-        """Wait for the handler until its timeout has passed for it on the local cloud's clock.
-
-        What passes for a running handler: real time, what its own waits skip, and what the
-        local cloud's driver skips (a test's or `local up`'s `clock.sleep`, on the main
-        thread): a handler blocked while the driver skips fifteen minutes has run fifteen
-        minutes. Not what another execution's Wait state or a queue's delay skips meanwhile:
-        those pass for their own work (they would otherwise time out a handler that ran for a
-        millisecond, whenever parallel work waits)."""
-        driver = threading.main_thread().ident or 0
-        started_real = time.monotonic()
-        driver_before = clock.skipped_by(driver)
-        handler = thread.ident or 0
-        handler_before = clock.skipped_by(handler)  # a reused thread id's earlier waits
-        while not done.wait(_TIMEOUT_POLL_SECONDS):
-            elapsed = (
-                time.monotonic()
-                - started_real
-                + clock.skipped_by(driver)
-                - driver_before
-                + clock.skipped_by(handler)
-                - handler_before
-            )
-            if elapsed >= timeout:
-                return
 
     def _run(
         self,
