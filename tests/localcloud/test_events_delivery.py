@@ -12,6 +12,7 @@ import pytest
 
 from localcloud import LocalCloud, testing
 from tests.support.paths import LOCALCLOUD_TEMPLATES
+from tests.support.queues import let_service_send, make_queue
 from tests.support.roles import machine_role, service_role
 
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
@@ -46,21 +47,9 @@ def _eventually(cloud: LocalCloud, check: Callable[[], Any], *, step: float = 0.
 
 
 def _queue(cloud: LocalCloud, name: str, *, allow_rule: str | None = None) -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    url, arn = make_queue(cloud, name)
     if allow_rule is not None:
-        statement = {
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": allow_rule}},
-        }
-        policy = {"Version": "2012-10-17", "Statement": [statement]}
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        let_service_send(cloud, url, arn, "events.amazonaws.com", allow_rule)
     return url, arn
 
 

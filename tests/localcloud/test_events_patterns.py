@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from localcloud import LocalCloud, testing
 from localcloud.services.events import matches
 from localcloud.services.events.pattern import wildcard_complexity
+from tests.support.queues import rule_queue
 
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern.html
 # "Be aware that when EventBridge compiles event patterns for use, it uses dot (.) as the
@@ -65,12 +66,8 @@ def test_dotted_names_keep_the_other_rules_of_a_pattern() -> None:
 
 
 def test_a_rule_with_a_dotted_pattern_receives_a_nested_event(cloud: LocalCloud) -> None:
-    events = cloud.client("events")
-    url, arn = _queue(cloud, "dotted-rule")
     pattern = {"source": ["shop.web"], "detail.order.state": ["paid"]}
-    rule = events.put_rule(Name="dotted", EventPattern=json.dumps(pattern))["RuleArn"]
-    _let_rule_send(cloud, url, arn, rule)
-    events.put_targets(Rule="dotted", Targets=[{"Id": "q", "Arn": arn}])
+    url, _ = rule_queue(cloud, "dotted", pattern=pattern)
     cloud.put_events(
         [
             {"Source": "shop.web", "DetailType": "x", "Detail": {"order": {"state": "paid"}}},
@@ -160,30 +157,3 @@ def test_other_invalid_patterns_are_refused_at_put_rule_with_eventbridges_reason
         )
     assert caught.value.response["Error"]["Code"] == "InvalidEventPatternException"
     assert "Consecutive wildcard characters" in caught.value.response["Error"]["Message"]
-
-
-def _queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    return url, arn
-
-
-def _let_rule_send(cloud: LocalCloud, url: str, arn: str, rule_arn: str) -> None:
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-            }
-        ],
-    }
-    cloud.client("sqs").set_queue_attributes(
-        QueueUrl=url, Attributes={"Policy": json.dumps(policy)}
-    )

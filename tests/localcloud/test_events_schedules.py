@@ -3,7 +3,6 @@ at the minutes EventBridge's rate and cron expressions name."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from botocore.exceptions import ClientError
 from localcloud import LocalCloud, testing
 from localcloud.services.events.schedule import Cron, InvalidSchedule, Rate, parse
 from tests.support.paths import LOCALCLOUD_TEMPLATES
+from tests.support.queues import rule_queue
 
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html
 # "All scheduled events use UTC+0 time zone, and the minimum precision for a schedule is one
@@ -171,25 +171,8 @@ def test_a_rule_made_over_the_api_fires_too(cloud_factory: Any) -> None:
     cloud: LocalCloud = cloud_factory(
         template=LOCALCLOUD_TEMPLATES / "schedules.yaml", schedules=True
     )
-    events, sqs = cloud.client("events"), cloud.client("sqs")
-    url = cloud.physical_id("MinuteQueue")
-    arn = cloud.attribute("MinuteQueue", "Arn")
-    events.disable_rule(Name=cloud.physical_id("EveryMinuteRule"))
-    rule = events.put_rule(Name="api-made", ScheduleExpression="rate(2 minutes)")["RuleArn"]
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule}},
-            }
-        ],
-    }
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
-    events.put_targets(Rule="api-made", Targets=[{"Id": "q", "Arn": arn}])
+    cloud.client("events").disable_rule(Name=cloud.physical_id("EveryMinuteRule"))
+    url, rule = rule_queue(cloud, "api-made", schedule="rate(2 minutes)")
     cloud.clock.sleep(300)
     received: list[Any] = []
 

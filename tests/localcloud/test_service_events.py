@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
 
 from localcloud import LocalCloud, testing
 from localcloud.core import Dispatcher, ScaledClock, Timers
+from tests.support.queues import rule_queue
 
 
 def test_a_timer_fires_once_the_clock_reaches_it_and_does_not_move_the_clock() -> None:
@@ -38,27 +38,8 @@ def test_timers_fire_in_the_order_they_are_due() -> None:
 
 
 def test_a_service_event_reaches_the_default_bus_rules_that_match_it(cloud: LocalCloud) -> None:
-    sqs, events = cloud.client("sqs"), cloud.client("events")
-    url = sqs.create_queue(QueueName="ec2-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
     pattern = {"source": ["aws.ec2"], "detail-type": ["EBS Snapshot Notification"]}
-    rule = events.put_rule(Name="snapshots", EventPattern=json.dumps(pattern))["RuleArn"]
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule}},
-            }
-        ],
-    }
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
-    events.put_targets(Rule="snapshots", Targets=[{"Id": "q", "Arn": arn}])
+    url, _ = rule_queue(cloud, "snapshots", pattern=pattern)
     send = cloud.core.service("aws_events").send
     region = cloud.stack().region
     send(source="aws.ec2", detail_type="Other", detail={}, region=region)

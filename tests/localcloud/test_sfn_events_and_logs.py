@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from localcloud import LocalCloud
 from localcloud.testing import drain
+from tests.support.queues import rule_queue
 from tests.support.roles import machine_role
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
@@ -108,29 +109,9 @@ def _machine(
 
 def _status_queue(cloud: LocalCloud, name: str, pattern: dict[str, Any] | None = None) -> str:
     """A queue that a default-bus rule sends Step Functions' status change events to."""
-    sqs = cloud.client("sqs")
-    url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-            }
-        ],
-    }
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
-    events = cloud.client("events")
     # The pattern the EventBridge events reference gives for Step Functions' events.
     rule = pattern or {"source": ["aws.states"], "detail-type": [DETAIL_TYPE]}
-    events.put_rule(Name=name, EventPattern=json.dumps(rule))
-    events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": arn}])
-    return url
+    return rule_queue(cloud, name, pattern=rule)[0]
 
 
 def _events_of(cloud: LocalCloud, url: str, machine_arn: str) -> list[dict[str, Any]]:

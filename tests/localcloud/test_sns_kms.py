@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from localcloud import LocalCloud
 from localcloud.testing import drain, publish_as_service
 from tests.localcloud.test_iam_enforcement import error_code, user
+from tests.support.queues import let_service_send, make_queue
 
 SNS_KEY_DOC = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
 DLQ_DOC = "https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html"
@@ -66,25 +67,9 @@ def _queue(
 ) -> tuple[str, str]:
     """A queue (url, arn); with `topic`, its policy lets SNS send for that topic; with `key`,
     it is encrypted with that KMS key."""
-    sqs = cloud.client("sqs")
-    attributes = {"KmsMasterKeyId": key} if key else {}
-    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    url, arn = make_queue(cloud, name, kms_key=key)
     if topic:
-        policy = {
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "SQS:SendMessage",
-                    "Resource": arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
-                }
-            ]
-        }
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        let_service_send(cloud, url, arn, "sns.amazonaws.com", topic)
     return url, arn
 
 
