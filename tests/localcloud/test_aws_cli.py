@@ -4,17 +4,10 @@ put-events."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from tests.support.local_up import local_up, wait_for
 from tests.support.paths import LOCALCLOUD_TEMPLATES as TEMPLATES
-
-
-def _executions(up: Any, machine_arn: str) -> list[dict[str, Any]]:
-    listed = up.aws("stepfunctions", "list-executions", "--state-machine-arn", machine_arn)
-    return list(listed["executions"])
 
 
 def test_aws_s3_cp_starts_the_machine_whose_rule_matches_s3s_object_created_event(
@@ -24,24 +17,16 @@ def test_aws_s3_cp_starts_the_machine_whose_rule_matches_s3s_object_created_even
     upload.write_text("id,total\n1,500\n", encoding="utf-8")
     with local_up(tmp_path, template=TEMPLATES / "s3_events.yaml") as up:
         (bucket,) = [b["Name"] for b in up.aws("s3api", "list-buckets")["Buckets"]]
-        (machine,) = [
-            m["stateMachineArn"]
-            for m in up.aws("stepfunctions", "list-state-machines")["stateMachines"]
-            if "UploadedStateMachine" in m["name"]
-        ]
-        assert _executions(up, machine) == []
+        machine = up.state_machine("UploadedStateMachine")
+        assert up.executions(machine) == []
 
         printed = up.aws("s3", "cp", str(upload), f"s3://{bucket}/in/report.csv", parse=False)
         assert "upload:" in printed
 
         (started,) = wait_for(
-            "an execution started by S3's Object Created event",
-            lambda: _executions(up, machine),
+            "an execution started by S3's Object Created event", lambda: up.executions(machine)
         )
-        described = up.aws(
-            "stepfunctions", "describe-execution", "--execution-arn", started["executionArn"]
-        )
-        event = json.loads(described["input"])
+        event = started["input"]
         assert event["source"] == "aws.s3"
         assert event["detail-type"] == "Object Created"
         assert event["detail"]["bucket"]["name"] == bucket

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from steward_cli.main import main
+from tests.support.local_up import local_up
 from tests.support.paths import LOCALCLOUD_TEMPLATES as TEMPLATES
 
 
@@ -55,44 +52,10 @@ def test_demo_lists_scenarios_and_refuses_unknown_ones(capsys: pytest.CaptureFix
     assert main(["demo", "no-such-automation"]) == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_local_up_serves_the_cloud_with_eventbridge_routing_on_loopback() -> None:
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "steward_cli.main",
-            "local",
-            "up",
-            "--port",
-            str(port),
-            "--seconds",
-            "120",
-            "-t",
-            str(TEMPLATES / "basic.yaml"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        assert server.stdout is not None
-        for line in server.stdout:
-            if "Steward local cloud on" in line:
-                break
-        else:
-            pytest.fail("the server never said it was up")
-        endpoint = f"http://127.0.0.1:{port}"
+def test_local_up_serves_the_cloud_with_eventbridge_routing_on_loopback(tmp_path: Path) -> None:
+    with local_up(tmp_path, template=TEMPLATES / "basic.yaml", seconds=120) as up:
         kwargs = {
-            "endpoint_url": endpoint,
+            "endpoint_url": up.endpoint,
             "region_name": "us-east-1",
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
@@ -138,6 +101,3 @@ def test_local_up_serves_the_cloud_with_eventbridge_routing_on_loopback() -> Non
                 call(client)
             assert refused.value.response["Error"]["Code"] == "IamNotEvaluatedOverHttp"
             assert "AWS_ACCESS_KEY_ID=testing" in refused.value.response["Error"]["Message"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -71,6 +71,24 @@ class LocalUp:
             return done.stdout
         return json.loads(done.stdout) if done.stdout.strip() else None
 
+    def state_machine(self, logical_id: str) -> str:
+        """The ARN of the one state machine whose name has `logical_id` in it (aws CLI)."""
+        listed = self.aws("stepfunctions", "list-state-machines")["stateMachines"]
+        (arn,) = [m["stateMachineArn"] for m in listed if logical_id in m["name"]]
+        return str(arn)
+
+    def executions(self, machine_arn: str) -> list[dict[str, Any]]:
+        """The machine's executions, each described (input parsed), as the aws CLI lists them."""
+        listed = self.aws("stepfunctions", "list-executions", "--state-machine-arn", machine_arn)
+        described = []
+        for execution in listed["executions"]:
+            one = self.aws(
+                "stepfunctions", "describe-execution", "--execution-arn", execution["executionArn"]
+            )
+            one["input"] = json.loads(one["input"])
+            described.append(one)
+        return described
+
     def client(self, service: str, region: str | None = None) -> Any:
         return boto3.client(
             service,
