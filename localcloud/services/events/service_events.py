@@ -65,8 +65,6 @@ class ServiceEvents:
         return event
 
     def _deliver(self) -> None:
-        from moto.events.models import events_backends
-
         # Whoever holds the lock delivers what is queued, oldest first.
         with self._delivering:
             while True:
@@ -74,10 +72,17 @@ class ServiceEvents:
                     if not self._queue:
                         return
                     event = self._queue.popleft()
-                backend = events_backends[event["account"]][event["region"]]
-                rules: list[Any] = list(backend.describe_event_bus("default").rules.values())
-                for rule in rules:
-                    rule.send_to_targets(copy.deepcopy(event))
+                to_default_bus(event)
+
+
+def to_default_bus(event: dict[str, Any]) -> None:
+    """Hand an event to every rule of its account's and region's default bus, at once."""
+    from moto.events.models import events_backends
+
+    backend = events_backends[event["account"]][event["region"]]
+    rules: list[Any] = list(backend.describe_event_bus("default").rules.values())
+    for rule in rules:
+        rule.send_to_targets(copy.deepcopy(event))
 
 
 def install(core: Core) -> ServiceEvents:

@@ -14,7 +14,6 @@ execution's DescribeExecution answer at the change, in the keys of the documente
 from __future__ import annotations
 
 import collections
-import copy
 import json
 import logging
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 from localcloud.core import Core
 from localcloud.services.events.envelope import build_envelope
+from localcloud.services.events.service_events import to_default_bus
 from localcloud.services.stepfunctions import redrive
 
 LOG = logging.getLogger("localcloud.stepfunctions")
@@ -158,20 +158,14 @@ class StatusEvents:
         self.fill(self.reserve(execution), execution, ended=False)
 
     def _deliver(self, slot: _Slot) -> None:
-        from moto.events.models import events_backends
-
         slot.ready.wait()
         # Whoever holds the lock delivers every event ready at the head of the queue; one
         # not ready yet stops it, and its own task delivers it and those behind it.
         with self._delivering:
             while self._queue and self._queue[0].ready.is_set():
                 event = self._queue.popleft().event
-                if event is None:
-                    continue
-                backend = events_backends[event["account"]][event["region"]]
-                rules: list[Any] = list(backend.describe_event_bus("default").rules.values())
-                for rule in rules:
-                    rule.send_to_targets(copy.deepcopy(event))
+                if event is not None:
+                    to_default_bus(event)
 
 
 def install(core: Core) -> None:
