@@ -32,6 +32,21 @@ LOG = logging.getLogger("localcloud")
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
 
+def _invalid_request_content(malformed: ValueError) -> Exception:
+    """Invoke with a payload that is not JSON. Lambda's API reference, Invoke, Errors:
+    "InvalidRequestContentException: The request body could not be parsed as JSON, or a
+    request header is invalid. [...] HTTP Status Code: 400"
+    (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html)."""
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError(
+        "InvalidRequestContentException",
+        f"The request body could not be parsed as JSON: {malformed}",
+    )
+    error.code = 400
+    return error
+
+
 def describe_source(event: Any) -> str:
     """Who sent an asynchronous event, as far as the event itself says."""
     if isinstance(event, dict):
@@ -88,7 +103,10 @@ def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
             return b""  # has permission to invoke the function": it does not run
         # The body is the event document, decoded once as the runtime decodes it (a JSON
         # string reaches the handler as that string); no payload at all is the event {}.
-        event = json.loads(body) if body else {}
+        try:
+            event = json.loads(body) if body else {}
+        except ValueError as malformed:
+            raise _invalid_request_content(malformed) from None
         if kind == "Event":
             submit_async(self, spec, event)
             return b""

@@ -14,6 +14,7 @@
 - JSONata, with Step Functions' own functions (`jsonata`), and variables (`variables`).
 - RedriveExecution (`redrive`), versions and aliases (`versions`), TestState (`test_state`).
 - Execution status change events (`status_events`) and execution logs (`execution_logs`).
+- The interpreter's errors keep their codes over HTTP (`error_codes`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from localcloud.core import Core, ScaledTime
 from localcloud.services.stepfunctions import (
     credentials,
     definitions,
+    error_codes,
     execution_logs,
     history,
     integrations,
@@ -88,21 +90,38 @@ def _install_branch_error_names(core: Core) -> None:
 
 
 def _install_stop_before_start(core: Core) -> None:
-    """StopExecution right after StartExecution aborts the execution, as on AWS; moto's
+    """StopExecution right after StartExecution aborts the execution, as on AWS. moto's
     worker crashed (`self.env` is None) when the stop came before its thread had built the
-    execution's environment, so the execution ran on."""
-    import time
+    execution's environment, so the execution ran on. Such a stop is kept and applied to the
+    environment as it is made, before the first state runs; no waiting, so a thread slow to
+    start under load cannot outlast it."""
+    import threading
 
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    original = core.hooks.original(ExecutionWorker, "stop")
+    lock = threading.Lock()
+    environment = core.hooks.original(ExecutionWorker, "_get_evaluation_environment")
+    core.hooks.original(ExecutionWorker, "stop")
+
+    def _get_evaluation_environment(self: Any) -> Any:
+        env = environment(self)
+        with lock:
+            self.localcloud_env = env  # the worker sets self.env only once this returns
+            stop = getattr(self, "localcloud_pending_stop", None)
+        if stop is not None:
+            stop_date, error, cause = stop
+            env.set_stop(stop_date=stop_date, cause=cause, error=error)
+        return env
 
     def stop(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
-        deadline = time.monotonic() + 10.0  # real seconds: the thread is only starting
-        while getattr(self, "env", None) is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        original(self, stop_date, error, cause)
+        with lock:
+            env = getattr(self, "env", None) or getattr(self, "localcloud_env", None)
+            if env is None:
+                self.localcloud_pending_stop = (stop_date, error, cause)
+                return
+        env.set_stop(stop_date=stop_date, cause=cause, error=error)
 
+    core.hooks.replace(ExecutionWorker, "_get_evaluation_environment", _get_evaluation_environment)
     core.hooks.replace(ExecutionWorker, "stop", stop)
 
 
@@ -161,6 +180,7 @@ def install(core: Core) -> None:
     variables.install(core)
     lambda_tasks.install(core)
     sync_execution.install(core)
+    error_codes.install(core)
     history.install(core)
     map_fail_fast.install(core)
     quotas.install(core)
