@@ -406,6 +406,10 @@ class LocalCloud:
                 arns += [m["stateMachineArn"] for m in page["stateMachines"]]
         return arns
 
+    def running_executions(self) -> list[str]:
+        """The ARNs of every execution running now, in the stacks' regions."""
+        return self._running()
+
     def _running(self) -> list[str]:
         running: list[str] = []
         for arn in self._state_machine_arns():

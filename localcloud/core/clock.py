@@ -89,3 +89,43 @@ def lend_to_steward(clock: ScaledClock, hooks: Hooks) -> None:
     except ImportError:  # a template whose functions do not use Steward's layer
         return
     hooks.replace(steward_clock, "_source", clock.wall)
+
+
+class ClockDriver:
+    """Runs a scaled clock's time at 1/scale of real time by itself (`steward local up`).
+
+    A clock's time otherwise passes at real speed, only skipping ahead where something waits
+    (a Wait state, a retry's back-off), and timers never move it: at time_scale 0.01 an
+    every-minute schedule would still fire once a real minute. The driver waits on the clock in
+    short real ticks, each skipping its nominal length, so with nothing else waiting a minute
+    passes in 60 x scale real seconds and timers (schedules, snapshot completions, Batch jobs)
+    come due at that pace. At scale 1 there is nothing to drive; at scale 0 it would race, so
+    time then moves only by waits, as in tests.
+    """
+
+    TICK_SECONDS = 0.05  # real seconds per tick
+
+    def __init__(self, clock: ScaledClock) -> None:
+        self._clock = clock
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def drives(self) -> bool:
+        return 0 < self._clock.scale < 1
+
+    def start(self) -> None:
+        if not self.drives or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="localcloud-clock", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        nominal = self.TICK_SECONDS / self._clock.scale
+        while not self._stopped.is_set():
+            self._clock.wait(self._stopped, nominal)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
