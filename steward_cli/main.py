@@ -3,6 +3,7 @@
 steward demo [automation ...]          play every automation's scenario
 steward invoke LogicalId -e event.json the Docker-free twin of `sam local invoke`
 steward local up [--port 4566]         serve the local cloud for the aws CLI and boto3
+steward local fire|put-events|status|down   ask the running server
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import traceback
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,14 +21,13 @@ from typing import Any
 os.environ.setdefault("SAM_CLI_TELEMETRY", "0")
 
 
+_FORMATTER = argparse.ArgumentDefaultsHelpFormatter  # every option's help shows its default
+
+
 def _overrides(items: list[str] | None) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"steward: --parameter-overrides takes Key=Value, not {item!r}")
-        result[key] = value
-    return result
+    from steward_cli.local import _overrides as parse
+
+    return parse(items, "--parameter-overrides")
 
 
 def _add_iam_option(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +42,19 @@ def _add_iam_option(parser: argparse.ArgumentParser) -> None:
 def _add_stack_options(parser: argparse.ArgumentParser) -> None:
     _add_iam_option(parser)
     parser.add_argument("--template", "-t", default="template.yaml", help="SAM template")
-    parser.add_argument("--config-env", default=None, help="samconfig.toml environment")
-    parser.add_argument("--parameter-overrides", nargs="*", metavar="KEY=VALUE", default=[])
+    parser.add_argument(
+        "--config-env",
+        default=None,
+        help="samconfig.toml environment (stack name, region, overrides) next to the template; "
+        "none: stack steward in us-east-1 with the template's defaults",
+    )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        default=[],
+        help="template parameters, over the config environment's",
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -124,63 +134,31 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _local_up(args: argparse.Namespace) -> int:
-    from localcloud import LocalCloud
-    from localcloud.server import Server
-
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit("steward: the local cloud only listens on loopback")
-    with LocalCloud(
-        template=args.template,
-        config_env=args.config_env,
-        parameters=_overrides(args.parameter_overrides),
-        echo_logs=True,
-        time_scale=args.time_scale,
-        iam=args.iam,
-        schedules=True,  # as deployed: rate and cron rules fire by themselves
-    ) as cloud:
-        server = Server(args.host, args.port, args.iam)
-        try:
-            server.start()
-        except OSError as exc:
-            raise SystemExit(f"steward: cannot listen on {args.host}:{args.port}: {exc}") from None
-        endpoint = server.endpoint
-        print(f"Steward local cloud on {endpoint}  (Ctrl-C to stop)")
-        print(
-            f"  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=testing "
-            f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={cloud.stacks[0].region}"
-        )
-        for stack in cloud.stacks:
-            for logical_id, deployed in sorted(stack.resources.items()):
-                print(f"  {logical_id:40} {deployed.ref}")
-        sys.stdout.flush()
-        stop = threading.Event()
-        try:
-            stop.wait(args.seconds if args.seconds else None)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.stop()
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="steward", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="play each automation's scenario on the local cloud")
+    demo = sub.add_parser(
+        "demo",
+        help="play each automation's scenario on the local cloud",
+        formatter_class=_FORMATTER,
+    )
     demo.add_argument("automations", nargs="*", help="only these (see --list)")
     demo.add_argument("--list", action="store_true", help="list the scenarios")
-    demo.add_argument("--template", "-t", default="template.yaml")
-    demo.add_argument("--no-color", action="store_true")
-    demo.add_argument("--verbose", "-v", action="store_true")
+    demo.add_argument("--template", "-t", default="template.yaml", help="SAM template")
+    demo.add_argument("--no-color", action="store_true", help="no colours, even on a terminal")
+    demo.add_argument(
+        "--verbose", "-v", action="store_true", help="a failed scenario's traceback too"
+    )
     _add_iam_option(demo)
     demo.set_defaults(func=_demo)
 
-    invoke = sub.add_parser("invoke", help="invoke one function with an event file")
-    invoke.add_argument("logical_id")
+    invoke = sub.add_parser(
+        "invoke", help="invoke one function with an event file", formatter_class=_FORMATTER
+    )
+    invoke.add_argument("logical_id", help="the function's logical id in the template")
     invoke.add_argument("--event", "-e", help="JSON event file, or - for stdin")
     invoke.add_argument(
         "--wait", type=float, default=60, help="seconds to wait for what it started"
@@ -188,20 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stack_options(invoke)
     invoke.set_defaults(func=_invoke)
 
-    local = sub.add_parser("local", help="the local cloud as a server")
-    local_sub = local.add_subparsers(dest="local_command", required=True)
-    up = local_sub.add_parser("up", help="serve the local cloud on 127.0.0.1")
-    up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--port", type=int, default=4566)
-    up.add_argument(
-        "--time-scale",
-        type=float,
-        default=1.0,
-        help="Wait states and retries run at this fraction of real time",
-    )
-    up.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
-    _add_stack_options(up)
-    up.set_defaults(func=_local_up)
+    from steward_cli import local
+
+    local.add_parser(sub, _add_stack_options)
 
     from steward_cli import cost
 
@@ -210,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from localcloud.errors import LocalCloudError
+    from steward_cli.errors import CliError
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
@@ -217,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "invoke" or args.command == "local":
         logging.getLogger("localcloud").setLevel(logging.INFO)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (CliError, LocalCloudError) as exc:  # said in one line, as argparse says its errors
+        print(f"steward: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

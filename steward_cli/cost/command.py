@@ -38,6 +38,7 @@ def add_parser(subparsers: Any) -> None:
             " minute of each run on the local cloud and the published prices in"
             " steward_cli/cost/prices.py."
         ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "automation", nargs="?", default="ecs-metrics", choices=["ecs-metrics"], help="automation"
@@ -48,7 +49,7 @@ def add_parser(subparsers: Any) -> None:
         nargs="+",
         default=[1, 10, 100],
         metavar="N",
-        help="cluster counts to measure (default: 1 10 100)",
+        help="cluster counts to measure",
     )
     parser.add_argument("--template", "-t", default=str(STEWARD_TEMPLATE), help="Steward template")
     parser.add_argument(
