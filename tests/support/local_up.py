@@ -40,6 +40,8 @@ class LocalUp:
     region: str
     home: Path
     output: list[str]  # what the server printed so far
+    process: subprocess.Popen[str] | None = None
+    port: int = 0
 
     def env(self) -> dict[str, str]:
         """The environment `local up` tells a user to export, and nothing of the developer's."""
@@ -50,26 +52,58 @@ class LocalUp:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": self.region,
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "AWS_CONFIG_FILE": str(self.home / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.home / "credentials"),
         }
 
-    def aws(self, *args: str, region: str | None = None, parse: bool = True) -> Any:
-        """Run `aws <args> --output json`: its parsed output (None when it printed nothing), or
-        with `parse=False` what it printed (`aws s3 cp` prints progress, not JSON)."""
+    def _aws(self, args: Sequence[str], region: str | None) -> subprocess.CompletedProcess[str]:
         if not AWS_CLI.exists():
             raise RuntimeError(f"{AWS_CLI} is missing: `make bootstrap` installs the aws CLI")
         command = [str(AWS_CLI), *args, "--output", "json"]
         if region:
             command += ["--region", region]
-        done = subprocess.run(
-            command, env=self.env(), capture_output=True, text=True, timeout=120, check=False
+        return subprocess.run(
+            command,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=ROOT,
         )
+
+    def aws(self, *args: str, region: str | None = None, parse: bool = True) -> Any:
+        """Run `aws <args> --output json`: its parsed output (None when it printed nothing), or
+        with `parse=False` what it printed (`aws s3 cp` prints progress, not JSON)."""
+        done = self._aws(args, region)
         if done.returncode != 0:
             raise AssertionError(f"aws {' '.join(args)} failed: {done.stderr.strip()}")
         if not parse:
             return done.stdout
         return json.loads(done.stdout) if done.stdout.strip() else None
+
+    def aws_error(self, *args: str, region: str | None = None) -> str:
+        """Run an aws command that must fail; what it said on stderr."""
+        done = self._aws(args, region)
+        if done.returncode == 0:
+            raise AssertionError(f"aws {' '.join(args)} succeeded: {done.stdout.strip()}")
+        return done.stderr.strip()
+
+    def steward(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `steward <args>` as a user would, in the exported environment."""
+        done = subprocess.run(
+            [sys.executable, "-m", "steward_cli.main", *args],
+            env={**self.env(), "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=ROOT,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"steward {' '.join(args)} failed: {done.stderr.strip()}")
+        return done
 
     def state_machine(self, logical_id: str) -> str:
         """The ARN of the one state machine whose name has `logical_id` in it (aws CLI)."""
@@ -137,9 +171,10 @@ def local_up(
         # Keep reading what it prints (its functions' logs), or a full pipe would stall it.
         stream = server.stdout
         threading.Thread(target=lambda: seen.extend(stream), daemon=True).start()
-        yield LocalUp(f"http://127.0.0.1:{port}", region, home, seen)
+        yield LocalUp(f"http://127.0.0.1:{port}", region, home, seen, server, port)
     finally:
-        server.terminate()
+        if server.poll() is None:
+            server.terminate()
         server.wait(timeout=30)
 
 
