@@ -387,9 +387,37 @@ def test_a_second_server_on_the_same_port_fails_at_once(up: LocalUp) -> None:
     assert "Traceback" not in done.stderr + done.stdout
 
 
+def readme_session() -> list[tuple[str, ...]]:
+    """The commands of the README's session: ("aws", service, operation) and ("steward",
+    "local", command), continuation lines joined."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("A session, end to end", 1)[1].split("```bash\n", 1)[1].split("```")[0]
+    commands: list[tuple[str, ...]] = []
+    for line in block.replace("\\\n", " ").splitlines():
+        code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""
+        words = code.replace("$(", " ").replace("&&", " ").split()
+        for at, word in enumerate(words):
+            if word == "aws" and at + 2 < len(words):
+                commands.append(("aws", words[at + 1], words[at + 2]))
+            if word.endswith("bin/steward") and at + 2 < len(words):
+                commands.append(("steward", words[at + 1], words[at + 2]))
+    return commands
+
+
 def test_down_stops_the_server(up: LocalUp) -> None:
-    """Last: the module's server stops, as the README's session ends."""
+    """Last: the module's server stops, as the README's session ends; by then every command
+    the README's session shows has run."""
     assert "is stopping" in up.steward("local", "down").stdout
+    shown = readme_session()
+    assert ("aws", "ec2", "create-snapshot") in shown and ("steward", "local", "down") in shown
+    assert ("steward", "local", "up") in shown  # the fixture's start, with README_START:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").replace("\\\n", " ").split())
+    started = " ".join(
+        f"'{a}'" if " " in a else a for a in ["steward", "local", "up", *README_START]
+    )
+    assert started in readme
+    not_run = [c for c in shown if c not in up.ran and c != ("steward", "local", "up")]
+    assert not not_run, f"the README shows commands this test never ran: {not_run}"
     assert up.process is not None
     assert up.process.wait(timeout=60) == 0
     gone = up.steward("local", "status", check=False)

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class LocalUp:
     output: list[str]  # what the server printed so far
     process: subprocess.Popen[str] | None = None
     port: int = 0
+    ran: list[tuple[str, ...]] = field(default_factory=list)  # ("aws", "s3", "cp"), …
 
     def env(self) -> dict[str, str]:
         """The environment `local up` tells a user to export, and nothing of the developer's."""
@@ -60,6 +61,7 @@ class LocalUp:
     def _aws(self, args: Sequence[str], region: str | None) -> subprocess.CompletedProcess[str]:
         if not AWS_CLI.exists():
             raise RuntimeError(f"{AWS_CLI} is missing: `make bootstrap` installs the aws CLI")
+        self.ran.append(("aws", *args[:2]))
         command = [str(AWS_CLI), *args, "--output", "json"]
         if region:
             command += ["--region", region]
@@ -92,6 +94,7 @@ class LocalUp:
 
     def steward(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run `steward <args>` as a user would, in the exported environment."""
+        self.ran.append(("steward", *args[:2]))
         done = subprocess.run(
             [sys.executable, "-m", "steward_cli.main", *args],
             env={**self.env(), "PYTHONPATH": str(ROOT)},
