@@ -224,7 +224,12 @@ def test_a_bad_option_exits_2_at_once() -> None:
 
 def test_what_the_defaults_still_need_is_said_from_what_was_deployed() -> None:
     parameters = only(
-        TEMPLATE, "EnableBucketSync", "EnableCostControls", "EnableBearerTokenRotation"
+        TEMPLATE,
+        "EnableBucketSync",
+        "EnableCostControls",
+        "EnableBearerTokenRotation",
+        "EnableSnapshotManagement",
+        SnapshotDrRegion="us-west-2",
     )
     with LocalCloud(template=TEMPLATE, parameters=parameters) as cloud:
         said = needs(cloud)
@@ -236,6 +241,8 @@ def test_what_the_defaults_still_need_is_said_from_what_was_deployed() -> None:
         "(BucketSyncDestinationBuckets); every sync will be refused",
         "[steward] cost controls: no groups, roles or users to swap (CostControlGroups, "
         "CostControlRoles, CostControlUsers); every policy swap will fail",
+        "[steward] snapshot management: copies go to us-west-2, where no stack runs (serve "
+        "the DR stack with --config-env default)",
         f"[steward] bearer-token rotation: the API-key secret {secret} has no consumer_key or "
         "consumer_secret; every rotation will fail until your X app's keys are in it",
     ]
@@ -247,4 +254,5 @@ def test_what_the_defaults_still_need_is_said_from_what_was_deployed() -> None:
         "EnableBearerTokenRotation": "false",
     }
     with LocalCloud(template=TEMPLATE, parameters=configured) as cloud:
+        cloud.deploy(template=TEMPLATE, config_env="dr")  # the copies' stack
         assert needs(cloud) == []
