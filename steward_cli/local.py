@@ -281,7 +281,7 @@ def add_parser(sub: Any, add_stack_options: Any) -> None:
     )
     fire.add_argument("logical_id", help="the rule, or what its schedule targets, or a rotation")
     fire.add_argument(
-        "--region", default=None, help="the stack's region (default: the stack defining the id)"
+        "--region", default=None, help="the stack's region (None: the stack that defines the id)"
     )
     fire.set_defaults(func=_fire)
 
