@@ -63,7 +63,14 @@ def _install_clock(core: Core) -> None:
     clock = core.clock
 
     def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-        clock.wait(env.program_state_event, wait_seconds)
+        # A stop signals program_state_event once; one that came before the wait began (a
+        # StopExecution right after StartExecution) would be missed by a single long wait,
+        # so the wait looks at the program's state between slices of at most half a second.
+        remaining = float(wait_seconds)
+        while remaining > 0 and env.is_running():
+            nominal = remaining if clock.scale == 0 else min(remaining, 0.5 / clock.scale)
+            clock.wait(env.program_state_event, nominal)
+            remaining -= nominal
 
     scaled = ScaledTime(clock)
     core.hooks.replace(WaitFunction, "_wait_interval", _wait_interval)
@@ -90,28 +97,39 @@ def _install_branch_error_names(core: Core) -> None:
 
 
 def _install_stop_before_start(core: Core) -> None:
-    """StopExecution right after StartExecution aborts the execution, as on AWS. moto's
-    worker crashed (`self.env` is None) when the stop came before its thread had built the
-    execution's environment, so the execution ran on. Such a stop is kept and applied to the
-    environment as it is made, before the first state runs; no waiting, so a thread slow to
-    start under load cannot outlast it."""
+    """StopExecution right after StartExecution aborts the execution, as on AWS.
+
+    moto's worker crashed (`self.env` is None) when the stop came before its thread had built
+    the execution's environment, and a stop after that but before the program began was lost
+    (a program not yet running ignores `set_stop`), so the execution ran on. Such a stop is
+    kept, and applied as the program begins, before its first state; nothing waits for the
+    worker's thread, so one slow to start under load cannot outlast it."""
     import threading
 
+    from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     lock = threading.Lock()
     environment = core.hooks.original(ExecutionWorker, "_get_evaluation_environment")
+    body = core.hooks.original(Program, "_eval_body")
     core.hooks.original(ExecutionWorker, "stop")
 
     def _get_evaluation_environment(self: Any) -> Any:
         env = environment(self)
         with lock:
             self.localcloud_env = env  # the worker sets self.env only once this returns
-            stop = getattr(self, "localcloud_pending_stop", None)
-        if stop is not None:
-            stop_date, error, cause = stop
-            env.set_stop(stop_date=stop_date, cause=cause, error=error)
+            env.localcloud_pending_stop = getattr(self, "localcloud_pending_stop", None)
         return env
+
+    def _eval_body(self: Any, env: Any) -> None:
+        if not env.is_frame():
+            with lock:
+                stop = getattr(env, "localcloud_pending_stop", None)
+                env.localcloud_pending_stop = None
+            if stop is not None:
+                stop_date, error, cause = stop
+                env.set_stop(stop_date=stop_date, cause=cause, error=error)
+        body(self, env)
 
     def stop(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
         with lock:
@@ -119,9 +137,13 @@ def _install_stop_before_start(core: Core) -> None:
             if env is None:
                 self.localcloud_pending_stop = (stop_date, error, cause)
                 return
+            if env._program_state is None:  # made, but its program has not begun
+                env.localcloud_pending_stop = (stop_date, error, cause)
+                return
         env.set_stop(stop_date=stop_date, cause=cause, error=error)
 
     core.hooks.replace(ExecutionWorker, "_get_evaluation_environment", _get_evaluation_environment)
+    core.hooks.replace(Program, "_eval_body", _eval_body)
     core.hooks.replace(ExecutionWorker, "stop", stop)
 
 
