@@ -39,6 +39,7 @@ from localcloud.services import cloudformation
 from localcloud.services.iam import enforcement
 from localcloud.services.iam.enforcement import Authorizer, Mode
 from localcloud.services.lambda_ import isolation
+from localcloud.services.lambda_.runtime import stop_sending
 from localcloud.template import read_samconfig
 
 LOG = logging.getLogger("localcloud")
@@ -172,6 +173,10 @@ class LocalCloud:
             self._record_statement_use()
         finally:
             self._core.dispatcher.shutdown()
+            # Work still running (it cannot be cancelled) must not reach real AWS once
+            # moto's mock stops below: its calls are refused from here on.
+            self._core.clients.close()
+            stop_sending()
             while self._core.on_stop:
                 self._core.on_stop.pop()()
             self._mock.stop()  # resets moto's backends, still with the hooks (IAM's is cheaper)

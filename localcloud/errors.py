@@ -7,6 +7,11 @@ class LocalCloudError(Exception):
     """Base class for every error the local cloud raises itself."""
 
 
+class LocalCloudStoppedError(LocalCloudError):
+    """A call made after its local cloud stopped (by work still running then), refused rather
+    than sent to the real AWS endpoint moto no longer intercepts."""
+
+
 class TemplateError(LocalCloudError):
     """The template (or samconfig.toml) cannot be stood up as written."""
 

@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 
 from localcloud.core.calls import INTERNAL_AGENT
+from localcloud.errors import LocalCloudStoppedError
 
 # The local cloud's own calls are not retried: a failure is a defect to see, not to ride out.
 # They are marked, so metering counts what functions call, not the local cloud's lookups.
@@ -23,6 +24,20 @@ def _client(service: str, **options: Any) -> Any:
     return make(service, **options)
 
 
+def refuse_once_stopped(stopped: threading.Event) -> Callable[..., None]:
+    """A botocore `before-send` handler that refuses every request once `stopped` is set.
+
+    While the local cloud runs, moto's own before-send handler answers first and this one is
+    never reached; once moto's mock has stopped, a request from work still running (an
+    asynchronous invocation, a poller) would go to the real AWS endpoint instead."""
+
+    def refuse(**_: Any) -> None:
+        if stopped.is_set():
+            raise LocalCloudStoppedError("the local cloud has stopped; the call was not sent")
+
+    return refuse
+
+
 class Clients:
     def __init__(self, default_region: Callable[[], str]) -> None:
         self._default_region = default_region
@@ -30,13 +45,25 @@ class Clients:
         self._credentials: dict[tuple[str, str], dict[str, str]] = {}
         self._role_clients: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
+        self.stopped = threading.Event()
+        self._refuse = refuse_once_stopped(self.stopped)
+
+    def _guarded(self, client: Any) -> Any:
+        client.meta.events.register("before-send", self._refuse)
+        return client
+
+    def close(self) -> None:
+        """From now on every client made here refuses to send (the local cloud is stopping)."""
+        self.stopped.set()
 
     def __call__(self, service: str, region: str | None = None) -> Any:
         """The client of `service` in `region` (the first stack's region by default)."""
         key = (service, region or self._default_region())
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = _client(service, region_name=key[1], config=_CONFIG)
+                self._clients[key] = self._guarded(
+                    _client(service, region_name=key[1], config=_CONFIG)
+                )
             return self._clients[key]
 
     def role_credentials(self, role_arn: str, session_name: str, region: str) -> dict[str, str]:
@@ -68,14 +95,16 @@ class Clients:
             client = self._role_clients.get(key)
         if client is None:
             credentials = self.role_credentials(role_arn, session_name, region)
-            client = _client(
-                service,
-                region_name=region,
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
-                config=config,
-                endpoint_url=endpoint_url,
+            client = self._guarded(
+                _client(
+                    service,
+                    region_name=region,
+                    aws_access_key_id=credentials["AccessKeyId"],
+                    aws_secret_access_key=credentials["SecretAccessKey"],
+                    aws_session_token=credentials["SessionToken"],
+                    config=config,
+                    endpoint_url=endpoint_url,
+                )
             )
             with self._lock:
                 client = self._role_clients.setdefault(key, client)

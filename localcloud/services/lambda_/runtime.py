@@ -39,6 +39,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+from localcloud.core.clients import refuse_once_stopped
 from localcloud.core.clock import ScaledClock
 from localcloud.core.functions import FunctionSpec
 
@@ -177,6 +178,14 @@ _install_depth = 0
 
 _SAVED_DEFAULT_SESSION: list[Any] = []
 _SESSIONS: dict[tuple[str | None, str | None], Any] = {}
+# Set when the local cloud whose isolation made the sessions stops (`stop_sending`): a
+# handler still running then must not reach the real AWS endpoint moto no longer intercepts.
+_STOPPED: list[threading.Event] = [threading.Event()]
+
+
+def stop_sending() -> None:
+    """Every session the handlers' boto3 default sessions made refuses to send from now on."""
+    _STOPPED[0].set()
 
 
 def _install_default_session_view() -> None:
@@ -198,6 +207,7 @@ def _install_default_session_view() -> None:
             if key not in _SESSIONS:
                 session = boto3.session.Session()
                 session.events.register("before-call", _refuse_expired)
+                session.events.register("before-send", refuse_once_stopped(_STOPPED[0]))
                 _SESSIONS[key] = session
             return _SESSIONS[key]
 
@@ -216,6 +226,7 @@ def isolation() -> Iterator[None]:
     global _install_depth
     with _install_lock:
         if _install_depth == 0:
+            _STOPPED[0] = threading.Event()
             _install_warning_view()
             _install_default_session_view()
             saved_environ = os.environ
