@@ -211,6 +211,7 @@ def _job_id(module: Any, event: Any) -> str:
 
 # What each handler hands `parse_event` with its model (see the handler's code) …
 PARTS: dict[str, Callable[[Any], list[Any]]] = {
+    "alerts.handlers.format": lambda e: [e],
     "batch_jobs.handlers.submit": lambda e: [e["job"]],
     "bearer_token.handlers.rotation": lambda e: [e],
     "bucket_sync.handlers.validate": lambda e: [e.get("request")],

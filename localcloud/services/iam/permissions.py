@@ -586,6 +586,9 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("stepfunctions", "TestState"): _test_state,
     ("stepfunctions", "DescribeExecution"): _given_arn("states:DescribeExecution", "executionArn"),
     ("stepfunctions", "StopExecution"): _given_arn("states:StopExecution", "executionArn"),
+    ("stepfunctions", "GetExecutionHistory"): _given_arn(
+        "states:GetExecutionHistory", "executionArn"
+    ),
     ("lambda", "Invoke"): _invoke,
     ("lambda", "CreateFunction"): _create_function,
     ("stepfunctions", "CreateStateMachine"): _create_state_machine,

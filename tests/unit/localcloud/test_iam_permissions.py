@@ -121,7 +121,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
     **{
         ("stepfunctions", op): {"executionArn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:e"}
-        for op in ("DescribeExecution", "StopExecution")
+        for op in ("DescribeExecution", "StopExecution", "GetExecutionHistory")
     },
     ("lambda", "Invoke"): {"FunctionName": "steward-f"},
     **{
