@@ -59,3 +59,63 @@ def install(core: Core) -> None:
         core.dispatcher.submit(release)
 
     core.hooks.replace(Queue, "add_message", add_message)
+    _install_one_change_at_a_time(core)
+
+
+def _install_one_change_at_a_time(core: Core) -> None:
+    """SQS answers concurrent calls on a queue consistently; moto's backend does not lock, so
+    a ReceiveMessage iterating a queue's in-flight set while another receive or a delete changed
+    it failed ("Set changed size during iteration") or could hand one message to both. Each call
+    that reads or changes messages runs alone; a long poll waits between its attempts without
+    holding the lock, so a send can end the wait as on SQS."""
+    import threading
+    import time
+
+    from moto.sqs.models import SQSBackend
+
+    lock = threading.RLock()
+
+    def alone(name: str) -> None:
+        original = core.hooks.original(SQSBackend, name)
+
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(self, *args, **kwargs)
+
+        core.hooks.replace(SQSBackend, name, call)
+
+    for name in (
+        "send_message",
+        "send_message_batch",
+        "delete_message",
+        "delete_message_batch",
+        "change_message_visibility",
+        "change_message_visibility_batch",
+        "purge_queue",
+    ):
+        alone(name)
+
+    receive = core.hooks.original(SQSBackend, "receive_message")
+
+    def receive_message(
+        self: Any,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        visibility_timeout: int,
+        message_attribute_names: list[str] | None = None,
+    ) -> Any:
+        # Real seconds, as moto's own long poll counts them.
+        deadline = time.monotonic() + float(wait_seconds_timeout or 0)
+        while True:
+            with lock:
+                received = receive(
+                    self, queue_name, count, 0, visibility_timeout, message_attribute_names
+                )
+            remaining = deadline - time.monotonic()
+            if received or remaining <= 0:
+                return received
+            self.get_queue(queue_name).wait_for_messages(min(1.0, remaining))
+            time.sleep(0.01)  # visible messages it may not take yet (a FIFO group in flight)
+
+    core.hooks.replace(SQSBackend, "receive_message", receive_message)

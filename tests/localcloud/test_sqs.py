@@ -70,3 +70,49 @@ def test_the_mapping_is_listed_as_lambda_lists_it(cloud: LocalCloud) -> None:
     [mapping] = [m for m in mappings if m["FunctionArn"].endswith(f":function:{name}")]
     assert mapping["EventSourceArn"] == cloud.attribute("WorkQueue", "Arn")
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_concurrent_receives_never_fail_and_never_share_a_message(cloud: LocalCloud) -> None:
+    """ReceiveMessage: "Retrieves one or more messages (up to 10), from the specified queue",
+    and a received message is in flight ("invisible") for the visibility timeout, so no other
+    consumer receives it meanwhile (SQS Developer Guide, "Amazon SQS visibility timeout").
+    moto's backend did not lock: concurrent receives failed with "Set changed size during
+    iteration" or could hand one message to two consumers."""
+    import threading
+
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName="many-consumers")["QueueUrl"]
+    bodies = [f"m-{n}" for n in range(200)]
+    for start in range(0, len(bodies), 10):
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])
+            ],
+        )
+    received: list[str] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def consume() -> None:
+        try:
+            while True:
+                got = sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300
+                ).get("Messages", [])
+                if not got:
+                    return
+                with lock:
+                    received.extend(m["Body"] for m in got)
+                for message in got:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    consumers = [threading.Thread(target=consume) for _ in range(8)]
+    for thread in consumers:
+        thread.start()
+    for thread in consumers:
+        thread.join()
+    assert failures == []
+    assert sorted(received) == sorted(bodies)  # each once

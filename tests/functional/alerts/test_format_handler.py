@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from alerts.format import STARTED_BY, UnknownAlertEventError
+from alerts.format import STARTED_BY
+from steward_common.errors import InvalidInputError
 from tests.support.events import load_event
 from tests.support.handlers import lambda_context, load_handler
 
@@ -68,6 +69,8 @@ def test_a_nested_execution_publishes_nothing(inbox: Any) -> None:
 
 
 def test_an_event_that_is_not_an_aws_event_is_refused(inbox: Any) -> None:
-    with pytest.raises(UnknownAlertEventError):
+    # By name: a local cloud in the same worker may have imported alerts.format afresh since.
+    with pytest.raises(InvalidInputError) as raised:
         invoke({"detail": {}})
+    assert type(raised.value).__name__ == "UnknownAlertEventError"
     assert inbox() == []
