@@ -15,7 +15,25 @@ from tests.support.paths import ROOT, TEMPLATE
 RESOURCES: dict[str, Any] = load_yaml(TEMPLATE)["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
 MACHINES = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::StateMachine"}
-SUITE = {"StewardCommonLayer", "AlertTopic", "AlertEmailSubscription"}
+# What every deployment has, whichever automations are on: the alert path and where nothing
+# undeliverable is lost.
+SUITE = {
+    "StewardCommonLayer",
+    "AlertTopic",
+    "AlertEmailSubscription",
+    "TopicKey",
+    "TopicKeyAlias",
+    "PublishAlertsPolicy",
+    "StateMachineLogDeliveryPolicy",
+    "FailedInvocationsQueue",
+    "FailedInvocationsAlarm",
+    "UndeliveredEventsQueue",
+    "UndeliveredEventsQueuePolicy",
+    "UndeliveredEventsAlarm",
+    "UndeliveredNotificationsQueue",
+    "UndeliveredNotificationsQueuePolicy",
+    "UndeliveredNotificationsAlarm",
+}
 PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 
 
