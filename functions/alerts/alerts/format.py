@@ -34,6 +34,9 @@ from steward_common.settings import env_list, env_str
 
 STARTED_BY = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"
 FAILED_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
+# The error an execution that ended without one stands for: the names Step Functions gives a
+# timeout and a stop ("States.Timeout", the Developer Guide's "Error names").
+_STATUS_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
 INPUT_LIMIT = 2000  # characters of the input shown: enough to recognise a run
 HISTORY_PAGES = 25  # 25,000 events, the most a Standard execution's history holds
 _SECRET_KEY = re.compile(r"secret|token|password|passwd|credential|api_?key", re.IGNORECASE)
@@ -191,7 +194,7 @@ def execution_alert(detail: Mapping[str, Any], settings: Settings, sfn: Any) -> 
         "execution": name,
         "execution_arn": execution_arn,
         "link": console_link(execution_arn),
-        "error": detail.get("error") or ("States.Aborted" if status == "ABORTED" else "unknown"),
+        "error": detail.get("error") or _STATUS_ERRORS.get(status, "unknown"),
         "cause": _cause(detail.get("cause")),
         "failed_state": state or "unknown",
         "input": shown,

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
-from localcloud.testing import TopicTap, publish_as_service
+from localcloud.testing import TopicTap, inject_fault, publish_as_service
 from tests.support.events import load_event
+from tests.support.taps import drain
 
 FULL = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
@@ -235,3 +236,43 @@ def test_only_aws_budgets_may_publish_to_the_budget_topic(stack: Any) -> None:
     with pytest.raises(PermissionError, match=r"cloudwatch\.amazonaws\.com may not publish"):
         publish_as_service(cloud, topic, "cloudwatch.amazonaws.com", message="not a budget")
     assert cloud.executions("CostControlStateMachine") == []
+
+
+def test_a_budget_alert_the_router_fails_on_waits_in_the_failed_invocations_queue_intact(
+    stack: Any,
+) -> None:
+    """SNS invokes the router asynchronously: after Lambda's two retries, "Lambda sends a
+    record of the invocation to the destination" (Lambda Developer Guide, "Capturing records
+    of Lambda asynchronous invocations"), here FailedInvocationsQueue, whose record keeps the
+    request payload, the SNS event with the Budgets notification as it was sent."""
+    cloud, _ = start(stack)
+    sent = load_event("cost_controls/budget_alert_actual.json")["Records"][0]["Sns"]
+    with inject_fault(
+        cloud,
+        "stepfunctions",
+        "StartExecution",
+        code="StateMachineDoesNotExist",  # not retried by the SDK: Lambda's retries only
+        status=400,
+        callers=cloud.physical_id("BudgetRouterFunction"),
+    ) as fault:
+        publish_budget_alert(cloud)  # and wait for Lambda's retries
+    assert fault.injected == 3  # the invocation and Lambda's two retries
+    assert cloud.executions("CostControlStateMachine") == []
+    [record] = drain(cloud, "FailedInvocationsQueue")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestContext"]["functionArn"].split(":")[6] == cloud.physical_id(
+        "BudgetRouterFunction"
+    )
+    [kept] = record["requestPayload"]["Records"]
+    assert (kept["Sns"]["Message"], kept["Sns"]["Subject"]) == (sent["Message"], sent["Subject"])
+    assert kept["Sns"]["TopicArn"] == cloud.physical_id("BudgetAlertTopic")
+    # Replayed as the README says (the record's payload, invoked again), it restricts now.
+    cloud.client("lambda").invoke(
+        FunctionName=record["requestContext"]["functionArn"],
+        InvocationType="Event",
+        Payload=json.dumps(record["requestPayload"]).encode(),
+    )
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("CostControlStateMachine")
+    assert run["status"] == "SUCCEEDED"

@@ -103,6 +103,17 @@ def test_an_aborted_execution_names_the_state_it_was_in() -> None:
     assert (alert.body["error"], alert.body["failed_state"]) == ("States.Aborted", "DeleteOrphans")
 
 
+def test_a_timed_out_execution_is_one_alert_naming_the_state_that_ran_out_of_time() -> None:
+    event = copy.deepcopy(FAILED)
+    event["detail"] |= {"status": "TIMED_OUT", "error": None, "cause": None}
+    history = [*FAILING_HISTORY[:6], {"id": 7, "previousEventId": 6, "type": "ExecutionTimedOut"}]
+    alert = alert_format.alert_for(event, SETTINGS, History(history))
+    assert alert is not None
+    assert (alert.body["status"], alert.body["error"]) == ("TIMED_OUT", "States.Timeout")
+    assert alert.body["failed_state"] == "DeleteOrphans"
+    assert "TIMED_OUT at DeleteOrphans" in alert.subject
+
+
 def test_without_the_history_the_message_still_goes_out() -> None:
     class Refused:
         def get_execution_history(self, **kwargs: Any) -> dict[str, Any]:
