@@ -7,9 +7,10 @@ metrics flushed when the invocation ends.
     @ops.handler(correlation_id_path="execution_id")
     def lambda_handler(event, context): ...
 
-The service name, metrics namespace and log level come from the function's environment
-(POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL), as the template
-sets them. A handler that flushes its own metrics (at most once per minute, say) passes
+The service name, metrics namespace, log level and debug sampling rate come from the function's
+environment (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL,
+POWERTOOLS_LOGGER_SAMPLE_RATE), as the template sets them; `inject_lambda_context` draws the
+sample again at every invocation. A handler that flushes its own metrics (at most once per minute, say) passes
 `flush_metrics=False`.
 """
 
