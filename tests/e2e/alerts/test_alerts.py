@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -54,6 +55,37 @@ def test_a_failed_bucket_sync_is_one_message_naming_the_state_and_the_input(stac
     assert body["link"].startswith(f"https://{region}.console.aws.amazon.com/states/")
     assert message["Subject"].startswith("Steward bucket_sync: ")
     assert "nightly-site" in message["Subject"]
+
+
+def test_the_failed_sync_is_in_its_machines_log_group_at_the_default_error_level(
+    stack: Any,
+) -> None:
+    """StateMachineLogLevel=ERROR (the default): the failure, not the states that succeeded
+    ("ERROR - Logging of errors only"), kept LogRetentionDays (30) in the machine's own group."""
+    cloud = sync_stack(stack)
+    for i in range(5):
+        cloud.client("s3").put_object(Bucket=DST, Key=f"k{i}", Body=b"x")
+    arn = cloud.start_execution("BucketSyncStateMachine", {"source": SRC, "destination": DST})
+    cloud.wait_idle(timeout=300)
+    logs = cloud.client("logs")
+    group = cloud.physical_id("BucketSyncStateMachineLogGroup")
+    [described] = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    assert described["retentionInDays"] == 30
+
+    def logged() -> list[dict[str, Any]]:
+        events = logs.filter_log_events(logGroupName=group)["events"]
+        return [json.loads(e["message"]) for e in events]
+
+    deadline = time.monotonic() + 10  # execution logs are delivered asynchronously
+    while not any(e["type"] == "ExecutionFailed" for e in logged()):
+        assert time.monotonic() < deadline, logged()
+        time.sleep(0.1)
+    entries = logged()
+    assert {e["execution_arn"] for e in entries} == {arn}
+    assert "ExecutionSucceeded" not in {e["type"] for e in entries}
+    assert not any(e["type"].endswith("StateExited") for e in entries)
+    [failed] = [e for e in entries if e["type"] == "ExecutionFailed"]
+    assert failed["details"]["error"] == "DeletionRefused"
 
 
 def test_an_aborted_sync_is_one_message_not_one_per_nested_execution(stack: Any) -> None:
