@@ -1,10 +1,12 @@
 # Steward — the one entry point for developers and CI.
 #
-#   make check   bootstrap, then lint typecheck cfn-lint validate asl build test, timed  (CI: .ci/run)
+#   make check   bootstrap, then lint typecheck cfn-lint checkov validate asl build test, timed
+#                (CI: .ci/run)
 #   make demo    bootstrap, then `steward demo`
 #
-# Every tool runs from .venv (Python, pinned by requirements/constraints.txt) or node_modules
-# (asl-validator, pinned by package-lock.json); nothing is installed globally.
+# Every tool runs from .venv (Python, pinned by requirements/constraints.txt), node_modules
+# (asl-validator, pinned by package-lock.json) or a venv of its own whose pins clash with the
+# project's (.venv-awscli, .venv-checkov: requirements/*.txt); nothing is installed globally.
 #
 # This file is also the shared makefile that `sam build` runs for every Lambda function
 # (template.yaml: `Metadata: {BuildMethod: makefile, ContextPath: .}`): see `build-%` at the end.
@@ -38,6 +40,11 @@ PY_STAMP      := $(VENV)/.bootstrap-$(PY_LOCK_HASH)
 AWSCLI_VENV   := .venv-awscli
 AWSCLI_HASH   := $(shell cd '$(ROOT)' && cat requirements/awscli.txt 2>/dev/null | sha256sum | cut -c1-16)
 AWSCLI_STAMP  := $(AWSCLI_VENV)/.bootstrap-$(AWSCLI_HASH)
+# checkov in a venv of its own (requirements/checkov.txt, its whole closure): it pins boto3 and
+# packaging below the project's.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_HASH  := $(shell cd '$(ROOT)' && cat requirements/checkov.txt 2>/dev/null | sha256sum | cut -c1-16)
+CHECKOV_STAMP := $(CHECKOV_VENV)/.bootstrap-$(CHECKOV_HASH)
 NPM_STAMP     := node_modules/.bootstrap-$(NPM_LOCK_HASH)
 
 # sam and the AWS SDKs: no telemetry, a region, and never the developer's real account.
@@ -53,17 +60,18 @@ PYTEST_ARGS     ?=
 # pytest-xdist: one worker per core. Each worker runs its tests one after another, and the local
 # cloud runs one at a time in a process, so no test shares moto with another at once.
 PYTEST_WORKERS  ?= auto
-CHECK_STEPS     := lint typecheck cfn-lint validate asl build test
+CHECK_STEPS     := lint typecheck cfn-lint checkov validate asl build test
 
-.PHONY: help bootstrap lint format typecheck cfn-lint validate asl build test check demo bench \
+.PHONY: help bootstrap lint format typecheck cfn-lint checkov validate asl build test check demo bench \
         clean distclean lock
 
 help:
-	@echo "make check      bootstrap + lint typecheck cfn-lint validate asl build test (what CI runs)"
+	@echo "make check      bootstrap + lint typecheck cfn-lint checkov validate asl build test (what CI runs)"
 	@echo "make bootstrap  create .venv and node_modules from the lock files (no-op when current)"
 	@echo "make lint       ruff check + ruff format --check     make format   apply ruff fixes + format"
 	@echo "make typecheck  mypy --strict on the layer, the functions, the CLI and the bearer-token client"
-	@echo "make cfn-lint   cfn-lint $(TEMPLATE)                make validate sam validate --lint"
+	@echo "make cfn-lint   cfn-lint + AWS's serverless rules on $(TEMPLATE)"
+	@echo "make checkov    checkov on $(TEMPLATE), offline     make validate sam validate --lint"
 	@echo "make asl        asl-validator on every statemachines/<automation>/*.asl.json"
 	@echo "make build      sam build (no Docker) into .aws-sam/"
 	@echo "make test       pytest (PYTEST_ARGS='-m unit' etc.)"
@@ -73,7 +81,7 @@ help:
 
 # ------------------------------------------------------------------------------------ bootstrap
 
-bootstrap: $(PY_STAMP) $(NPM_STAMP) $(AWSCLI_STAMP)
+bootstrap: $(PY_STAMP) $(NPM_STAMP) $(AWSCLI_STAMP) $(CHECKOV_STAMP)
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "bootstrap: no python3.11 or python3 on PATH" >&2; exit 1; }
@@ -96,6 +104,14 @@ $(AWSCLI_STAMP):
 		--no-deps -r requirements/awscli.txt
 	touch $@
 
+# (--clear also drops the previous stamp.) The venv ignores itself, as Python 3.13's venvs do.
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv --clear $(CHECKOV_VENV)
+	echo '*' > $(CHECKOV_VENV)/.gitignore
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		--no-deps -r requirements/checkov.txt
+	touch $@
+
 $(NPM_STAMP):
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	rm -f node_modules/.bootstrap-*
@@ -114,8 +130,20 @@ format: $(PY_STAMP)
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
+# One run reports both rule sets: --append-rules adds AWS's serverless rules to cfn-lint's own.
 cfn-lint: $(PY_STAMP)
-	$(BIN)/cfn-lint $(TEMPLATE)
+	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- $(TEMPLATE)
+
+# Offline, and the same verdict on every machine: no update check against PyPI, nothing fetched
+# from or sent to the Prisma Cloud platform (--skip-download; an API key in the environment would
+# turn uploads on), and no check list from the environment. Fails on any failed check that the
+# resource's `Metadata: checkov: skip:` does not name. Note that checkov drops every resource
+# whose Condition is false under the parameters' defaults, so it does not see those resources.
+checkov: $(CHECKOV_STAMP)
+	env -u BC_API_KEY -u PRISMA_API_URL -u CKV_CHECK -u CKV_SKIP_CHECK \
+		CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE \
+		$(CHECKOV_VENV)/bin/checkov --file $(TEMPLATE) --framework cloudformation \
+		--skip-download --quiet --compact
 
 validate: $(PY_STAMP)
 	$(BIN)/sam validate --lint --template-file $(TEMPLATE) --region $(AWS_DEFAULT_REGION)
@@ -184,7 +212,7 @@ clean:
 		-name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(AWSCLI_VENV) node_modules
+	rm -rf $(VENV) $(AWSCLI_VENV) $(CHECKOV_VENV) node_modules
 
 # ------------------------------------------------------------------------------------ sam build
 
