@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -27,6 +28,7 @@ from localcloud.core import (
     check_moto_version,
 )
 from localcloud.core.clock import lend_to_steward
+from localcloud.core.functions import default_log_group
 from localcloud.deploy import Deployer, Stack, new_stack
 from localcloud.errors import (
     FunctionError,
@@ -292,17 +294,30 @@ class LocalCloud:
         return payload
 
     def function_log(self, logical_id: str, region: str | None = None) -> list[str]:
-        """Every line a function has logged (its START/END lines too), oldest first; none if
-        it was never invoked."""
+        """Every line a function has logged (its START/END lines too), oldest first, from its
+        log group (its LoggingConfig.LogGroup, or /aws/lambda/<name>); none if it never logged.
+
+        A custom group may hold other functions' logs too: "When you use a custom log group for
+        a Lambda function, the log streams Lambda creates include the function name and
+        function version" (Lambda Developer Guide, "Configuring CloudWatch log groups"), so
+        only the streams named for this function are read there."""
         deployed = self._typed(logical_id, region, "AWS::Serverless::Function")
-        logs = self.client("logs", region=deployed.attrs["Arn"].split(":")[3])
-        group = f"/aws/lambda/{deployed.ref}"
-        if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        function_region = deployed.attrs["Arn"].split(":")[3]
+        configuration = self.client("lambda", region=function_region).get_function_configuration(
+            FunctionName=deployed.attrs["Arn"]
+        )
+        group = configuration["LoggingConfig"]["LogGroup"]
+        logs = self.client("logs", region=function_region)
+        listed = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+        if not any(g["logGroupName"] == group for g in listed):
             return []
+        own = re.compile(r"\d{4}/\d{2}/\d{2}/" + re.escape(deployed.ref) + r"\[")
+        shared = group != default_log_group(deployed.ref)
         return [
             event["message"]
             for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group)
             for event in page["events"]
+            if not shared or own.match(event["logStreamName"])
         ]
 
     @property

@@ -23,6 +23,19 @@ class FunctionSpec:
     layer_dirs: list[Path] = field(default_factory=list)
     async_retries: int = 2  # EventInvokeConfig.MaximumRetryAttempts
     role_arn: str = ""  # the execution role, whose credentials the function runs with
+    # LoggingConfig.LogGroup: the CloudWatch Logs group its logs go to ("" for Lambda's
+    # default group, `log_group_name`)
+    log_group: str = ""
+
+    @property
+    def log_group_name(self) -> str:
+        """The function's log group: "By default, Lambda functions send logs to a default log
+        group named /aws/lambda/<function name>." (Lambda API reference, LoggingConfig)"""
+        return self.log_group or default_log_group(self.name)
+
+
+def default_log_group(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
 
 
 def unqualified(name_or_arn: str) -> str:
@@ -42,6 +55,11 @@ class FunctionRegistry:
     def register(self, spec: FunctionSpec) -> None:
         with self._lock:
             self._specs[spec.arn] = spec
+
+    def specs(self) -> list[FunctionSpec]:
+        """Every registered function."""
+        with self._lock:
+            return list(self._specs.values())
 
     def get(self, name_or_arn: str) -> FunctionSpec | None:
         """The function an ARN names (qualified or not); None if it is not a local one."""

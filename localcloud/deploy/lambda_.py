@@ -55,6 +55,9 @@ def function(
     if dead_letter and dead_letter.get("Type") not in ("SQS", "SNS"):
         raise TemplateError(f"{logical_id}: DeadLetterQueue Type is SQS or SNS")
     dead_letter_arn = str(dead_letter.get("TargetArn") or "")
+    # LoggingConfig (LogFormat, ApplicationLogLevel, SystemLogLevel, LogGroup) goes to
+    # CreateFunction as it is: Lambda checks it (services/lambda_/logs.py keeps it).
+    logging_config = {k: string(v) for k, v in (props.get("LoggingConfig") or {}).items()}
     role_arn = iam.execution_role(ctx, logical_id, props)
     if not ctx.core.service("iam").role_trusts(role_arn, "lambda.amazonaws.com"):
         # CreateFunction's own answer (InvalidParameterValueException)
@@ -72,6 +75,7 @@ def function(
         Environment={"Variables": env},
         Architectures=[str(a) for a in props.get("Architectures", ["x86_64"])],
         **({"DeadLetterConfig": {"TargetArn": dead_letter_arn}} if dead_letter_arn else {}),
+        **({"LoggingConfig": logging_config} if logging_config else {}),
     )
     arn = created["FunctionArn"]
     invoke_config = props.get("EventInvokeConfig") or {}
@@ -89,6 +93,7 @@ def function(
         layer_dirs=layer_dirs,
         async_retries=int(retries),
         role_arn=role_arn,
+        log_group=str(logging_config.get("LogGroup") or ""),
     )
     ctx.stack.functions[logical_id] = spec
     ctx.core.functions.register(spec)

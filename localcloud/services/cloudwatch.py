@@ -4,10 +4,13 @@ Embedded metric format: "The CloudWatch embedded metric format is a JSON specifi
 instruct CloudWatch Logs to automatically extract metric values embedded in structured log
 events." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html)
 A function's log lines reach CloudWatch Logs through moto's `put_log_events`; a line in a
-Lambda log group that is an EMF document becomes metric data (PutMetricData, through the API),
+function's log group that is an EMF document becomes metric data (PutMetricData, through the API),
 each directive's metrics under each of its dimension sets, at `_aws.Timestamp`, with their
 units and storage resolution. A document the specification does not allow is not extracted
-(CloudWatch counts it as an EMF validation error, which the local cloud only logs).
+(CloudWatch counts it as an EMF validation error, which the local cloud only logs). A
+function's log group is the one its LoggingConfig names, whatever its name ("To use a different
+log group, enter an existing log group or enter a new log group name", Lambda API reference,
+LoggingConfig), or /aws/lambda/<function name>: the groups of the registered functions.
 
 Alarms: moto keeps alarms and their state but never evaluates them. Here every metric alarm
 is evaluated on the local cloud's clock (a core timer each period, which never moves the
@@ -142,6 +145,15 @@ def extract_emf(core: Core, region: str, messages: Iterable[tuple[int, str]]) ->
             cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 500])
             sent += len(data[start : start + 500])
     return sent
+
+
+def is_function_log_group(core: Core, region: str, log_group_name: str) -> bool:
+    """Whether a registered function logs to this group (its LoggingConfig.LogGroup, or
+    /aws/lambda/<name>)."""
+    return any(
+        spec.region == region and spec.log_group_name == log_group_name
+        for spec in core.functions.specs()
+    )
 
 
 # ------------------------------------------------------------------------------ alarms
@@ -466,9 +478,9 @@ def install(core: Core) -> None:
         self: Any, log_group_name: str, log_stream_name: str, log_events: list[dict[str, Any]]
     ) -> Any:
         result = original_put_log_events(self, log_group_name, log_stream_name, log_events)
-        # Lambda's log groups: what a function prints is extracted without the
+        # Functions' log groups: what a function prints is extracted without the
         # x-amzn-logs-format header a PutLogEvents caller would send.
-        if log_group_name.startswith("/aws/lambda/"):
+        if is_function_log_group(core, self.region_name, log_group_name):
             events = [(int(e["timestamp"]), str(e["message"])) for e in log_events]
             try:
                 extract_emf(core, self.region_name, events)

@@ -346,6 +346,29 @@ def _put_metric_data(c: Call) -> list[Need]:
     return [Need("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": c.params["Namespace"]})]
 
 
+def _log_group(action: str) -> Callable[[Call], list[Need]]:
+    """An action on a log group, on its ARN with the trailing `:*`: of a log group's two ARN
+    forms, "Use the second version, with the trailing :*, to refer to the ARN when specifying
+    permissions in IAM policies for all other API actions." (CloudWatch Logs User Guide,
+    "Overview of managing access permissions to your CloudWatch Logs resources"), so a policy
+    naming `log-group:NAME:*` (or `arn:aws:logs:*:*:*`, or "*") allows it, and one naming
+    `log-group:NAME` does not."""
+    return lambda c: [Need(action, c.arn("logs", f"log-group:{c.params['logGroupName']}:*"))]
+
+
+def _log_stream(action: str) -> Callable[[Call], list[Need]]:
+    """An action on a log stream (the Service Authorization Reference's resource type of
+    logs:CreateLogStream and logs:PutLogEvents), on its ARN: "arn:aws:logs:region:account-id:
+    log-group:log_group_name:log-stream:log-stream-name" (same page), which a policy's
+    `log-group:NAME:*` covers."""
+
+    def need(c: Call) -> list[Need]:
+        group, stream = c.params["logGroupName"], c.params["logStreamName"]
+        return [Need(action, c.arn("logs", f"log-group:{group}:log-stream:{stream}"))]
+
+    return need
+
+
 def _table(action: str) -> Callable[[Call], list[Need]]:
     return lambda c: [Need(action, c.arn("dynamodb", f"table/{c.params['TableName']}"))]
 
@@ -629,6 +652,10 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("ecs", "DescribeClusters"): _ecs_clusters,
     ("ecs", "DescribeServices"): _ecs_services,
     ("cloudwatch", "PutMetricData"): _put_metric_data,
+    # What Lambda does with a function's role to deliver its logs (services/lambda_/logs.py).
+    ("logs", "CreateLogGroup"): _log_group("logs:CreateLogGroup"),
+    ("logs", "CreateLogStream"): _log_stream("logs:CreateLogStream"),
+    ("logs", "PutLogEvents"): _log_stream("logs:PutLogEvents"),
     ("dynamodb", "GetItem"): _table("dynamodb:GetItem"),
     ("dynamodb", "PutItem"): _table("dynamodb:PutItem"),
     ("dynamodb", "UpdateItem"): _table("dynamodb:UpdateItem"),

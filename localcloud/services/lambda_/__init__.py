@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from localcloud.core import Core
-from localcloud.services.lambda_ import destinations, invoke, sqs_poller
+from localcloud.services.lambda_ import destinations, invoke, logs, sqs_poller
 from localcloud.services.lambda_.invoke import invoke_async, invoke_sync
 from localcloud.services.lambda_.runtime import InvocationResult, LambdaContext, Runtime, isolation
 
@@ -24,5 +24,6 @@ def install(core: Core) -> None:
     runtime.clock = core.clock  # functions time out on the local cloud's clock
     core.services["lambda"] = runtime
     destinations.install(core)
-    invoke.install(core, runtime, invoke.Credentials(core))
+    delivery = logs.install(core)
+    invoke.install(core, runtime, invoke.Credentials(core), delivery)
     sqs_poller.install(core)

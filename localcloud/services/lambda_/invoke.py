@@ -2,9 +2,10 @@
 
 moto's Lambda would run a function in Docker. Here every invocation of a registered function
 (a direct Invoke, a Step Functions task, SNS, EventBridge, a rotation, an SQS poller) runs the
-real handler in process, and moto keeps its logs. `InvocationType=Event` returns at once and
-runs the function on the dispatcher, retried as Lambda's event queue retries it, and then
-hands its record to the function's destinations or its dead-letter queue (`destinations`).
+real handler in process, and its log goes to the function's CloudWatch Logs group (`logs`).
+`InvocationType=Event` returns at once and runs the function on the dispatcher, retried as
+Lambda's event queue retries it, and then hands its record to the function's destinations or
+its dead-letter queue (`destinations`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from localcloud.services.lambda_.destinations import (
     Destinations,
     invocation_record,
 )
+from localcloud.services.lambda_.logs import LogDelivery, log_group_of
 from localcloud.services.lambda_.runtime import InvocationResult, Runtime
 
 LOG = logging.getLogger("localcloud")
@@ -73,7 +75,7 @@ class Credentials:
         return self.core.clients.role_credentials(spec.role_arn, spec.name, spec.region)
 
 
-def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
+def install(core: Core, runtime: Runtime, credentials: Credentials, delivery: LogDelivery) -> None:
     from moto.awslambda.models import LambdaFunction
     from moto.awslambda.responses import LambdaResponse
 
@@ -82,11 +84,13 @@ def install(core: Core, runtime: Runtime, credentials: Credentials) -> None:
     original_response_invoke = core.hooks.original(LambdaResponse, "invoke")
 
     def run(function: Any, spec: FunctionSpec, event: Any) -> InvocationResult:
-        # The function's Timeout as Lambda has it now (UpdateFunctionConfiguration changes it).
-        spec = dataclasses.replace(spec, timeout=int(function.timeout))
+        # The function's Timeout and log group as Lambda has them now
+        # (UpdateFunctionConfiguration changes them).
+        spec = dataclasses.replace(
+            spec, timeout=int(function.timeout), log_group=log_group_of(function)
+        )
         result = runtime.invoke(spec, event, credentials.of(spec))
-        function.logs_backend.ensure_log_group(function.logs_group_name)
-        function.save_logs(result.logs)
+        delivery.deliver(spec, result.log_stream, result.logs)
         return result
 
     def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> Any:

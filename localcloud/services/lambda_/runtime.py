@@ -42,6 +42,7 @@ from typing import Any, TextIO
 from localcloud.core.clients import refuse_once_stopped
 from localcloud.core.clock import ScaledClock
 from localcloud.core.functions import FunctionSpec
+from localcloud.services.lambda_.logs import stream_name
 
 _CURRENT_ENV: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "localcloud_env", default=None
@@ -323,6 +324,7 @@ class InvocationResult:
     logs: str
     request_id: str
     stack_trace: list[str] = field(default_factory=list)
+    log_stream: str = ""  # the CloudWatch Logs stream the invocation logs to
 
     @property
     def failed(self) -> bool:
@@ -367,7 +369,7 @@ class Runtime:
     ) -> dict[str, str]:
         base = os.environ.base if isinstance(os.environ, InvocationEnviron) else os.environ
         env = dict(base)
-        stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')}"
+        stream = stream_name(spec, request_id.replace("-", ""))
         env.update(
             {
                 "AWS_REGION": spec.region,
@@ -375,7 +377,7 @@ class Runtime:
                 "AWS_LAMBDA_FUNCTION_NAME": spec.name,
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+                "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,  # its LoggingConfig
                 "AWS_LAMBDA_LOG_STREAM_NAME": stream,
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
                 "LAMBDA_TASK_ROOT": str(spec.code_dir),
@@ -523,6 +525,7 @@ class Runtime:
             log.write(f"{result.error_message}\n")
         log.write(f"END RequestId: {request_id}\n")
         result.logs = log.getvalue()
+        result.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
         if self.on_log is not None:
             self.on_log(spec, result.logs)
         return result

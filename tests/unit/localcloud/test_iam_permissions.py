@@ -161,6 +161,9 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("ecs", "DescribeClusters"): {"clusters": ["web"]},
     ("ecs", "DescribeServices"): {"cluster": "web", "services": ["api"]},
     ("cloudwatch", "PutMetricData"): {"Namespace": "Steward/ECS"},
+    ("logs", "CreateLogGroup"): {"logGroupName": "/aws/lambda/steward/Fn"},
+    ("logs", "CreateLogStream"): {"logGroupName": "/aws/lambda/steward/Fn", "logStreamName": "s"},
+    ("logs", "PutLogEvents"): {"logGroupName": "/aws/lambda/steward/Fn", "logStreamName": "s"},
     **{
         ("dynamodb", op): {"TableName": "hops"}
         for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
