@@ -234,3 +234,24 @@ def test_whoever_publishes_alerts_has_the_topics_key() -> None:
         environment = json.dumps(body["Properties"].get("DefinitionSubstitutions") or {})
         if '"AlertTopicArn": {"Ref": "AlertTopic"}' in environment:
             assert {"Ref": "PublishAlertsPolicy"} in body["Properties"]["Policies"], logical_id
+
+
+def _suppressions(body: dict[str, Any]) -> list[tuple[str, str]]:
+    metadata = body.get("Metadata") or {}
+    found = [
+        (s["id"], s.get("comment", "")) for s in (metadata.get("checkov") or {}).get("skip", [])
+    ]
+    ignored = ((metadata.get("cfn-lint") or {}).get("config") or {}).get("ignore_checks", [])
+    return found + [(check, "cfn-lint") for check in ignored]
+
+
+@pytest.mark.parametrize("logical_id", sorted(k for k, v in RESOURCES.items() if _suppressions(v)))
+def test_every_suppressed_finding_says_why(logical_id: str) -> None:
+    """checkov's skips carry their reason as `comment`; cfn-lint's ignore_checks carry it as
+    the YAML comment on the same line, which the parsed template no longer has: read the line."""
+    for check, comment in _suppressions(RESOURCES[logical_id]):
+        if comment == "cfn-lint":
+            lines = TEMPLATE.read_text(encoding="utf-8").splitlines()
+            assert any(check in line and "  # " in line for line in lines), check
+        else:
+            assert len(comment.split()) >= 4, f"{logical_id}: {check} needs its reason"

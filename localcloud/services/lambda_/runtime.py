@@ -324,6 +324,8 @@ class InvocationResult:
     logs: str
     request_id: str
     stack_trace: list[str] = field(default_factory=list)
+    # How long the handler ran, as its timeout counts it (Lambda's Duration metric).
+    duration_ms: float = 0.0
     log_stream: str = ""  # the CloudWatch Logs stream the invocation logs to
 
     @property
@@ -363,6 +365,8 @@ class Runtime:
         self.on_log: Callable[[FunctionSpec, str], None] | None = None
         # The clock timeouts run on (the local cloud's); without one, a handler runs to its end.
         self.clock: ScaledClock | None = None
+        # Told of every finished invocation (its metrics, `localcloud.services.lambda_.metrics`).
+        self.on_result: Callable[[FunctionSpec, InvocationResult], None] | None = None
 
     def _environment(
         self, spec: FunctionSpec, request_id: str, credentials: dict[str, str] | None = None
@@ -528,6 +532,10 @@ class Runtime:
         result.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
         if self.on_log is not None:
             self.on_log(spec, result.logs)
+        if budget is not None:
+            result.duration_ms = 1000 * min(budget.elapsed(), budget.timeout)
+        if self.on_result is not None:
+            self.on_result(spec, result)
         return result
 
     def _run(
