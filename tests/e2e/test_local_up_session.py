@@ -241,7 +241,7 @@ def test_a_budget_alert_restricts_the_group_then_a_fired_schedule_restores_it(up
         "logs",
         "filter-log-events",
         "--log-group-name",
-        "/aws/lambda/steward-BudgetRouterFunction",
+        "/aws/lambda/steward/BudgetRouterFunction",
         "--query",
         "events[].message",
     )
