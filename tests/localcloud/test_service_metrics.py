@@ -250,6 +250,9 @@ def test_a_function_that_raises_puts_its_errors_alarm_in_alarm_and_notifies_its_
     cloud.invoke("Worker", {})
     minutes_pass(cloud, 1)
     assert alarm_state(cloud, "WorkerErrorsAlarm") == "OK"
+    # Just past the start of a minute, so the next evaluation's one-minute range holds the error.
+    pass_time(cloud, 61 - cloud.clock.wall() % 60)
+    cloud.wait_idle()
     with pytest.raises(FunctionError):
         cloud.invoke("Worker", {"fail": "boom"})
     minutes_pass(cloud, 1)
