@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
-from localcloud.testing import TopicTap, inject_fault, publish_as_service
+from localcloud.testing import TopicTap, inject_fault, pass_time, publish_as_service
 from tests.support.events import load_event
 from tests.support.taps import drain
 
@@ -245,7 +245,7 @@ def test_a_budget_alert_the_router_fails_on_waits_in_the_failed_invocations_queu
     record of the invocation to the destination" (Lambda Developer Guide, "Capturing records
     of Lambda asynchronous invocations"), here FailedInvocationsQueue, whose record keeps the
     request payload, the SNS event with the Budgets notification as it was sent."""
-    cloud, _ = start(stack)
+    cloud, alerts = start(stack)
     sent = load_event("cost_controls/budget_alert_actual.json")["Records"][0]["Sns"]
     with inject_fault(
         cloud,
@@ -258,6 +258,14 @@ def test_a_budget_alert_the_router_fails_on_waits_in_the_failed_invocations_queu
         publish_budget_alert(cloud)  # and wait for Lambda's retries
     assert fault.injected == 3  # the invocation and Lambda's two retries
     assert cloud.executions("CostControlStateMachine") == []
+    # The queue's depth alarm tells AlertTopic within its five-minute period.
+    pass_time(cloud, 6 * 60)
+    cloud.wait_idle(timeout=60)
+    [alarm] = [json.loads(m["Message"]) for m in alerts.messages()]
+    assert (alarm["AlarmName"], alarm["NewStateValue"]) == (
+        cloud.physical_id("FailedInvocationsAlarm"),
+        "ALARM",
+    )
     [record] = drain(cloud, "FailedInvocationsQueue")
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
