@@ -13,7 +13,7 @@ from localcloud import LocalCloud
 from localcloud.testing import batch_job_behaviour
 from steward_cli.scenarios.batch_jobs import batch_infrastructure
 from tests.support.events import load_event
-from tests.support.taps import alert_tap
+from tests.support.taps import alert_tap, drain
 from tests.support.x_apps import APP_A, APP_B, bearer_stack
 
 SRC, DST = "staging-site", "production-site"
@@ -86,6 +86,35 @@ def test_the_failed_sync_is_in_its_machines_log_group_at_the_default_error_level
     assert not any(e["type"].endswith("StateExited") for e in entries)
     [failed] = [e for e in entries if e["type"] == "ExecutionFailed"]
     assert failed["details"]["error"] == "DeletionRefused"
+
+
+def test_a_failure_the_formatter_cannot_publish_waits_in_the_failed_invocations_queue(
+    stack: Any,
+) -> None:
+    """The topics' key disabled: SNS refuses the formatter's Publish ("KMSDisabled", API
+    reference, Publish, Errors), Lambda retries twice, then its OnFailure destination keeps
+    the status change event, to be replayed once the key is back."""
+    cloud = sync_stack(stack)
+    for i in range(5):
+        cloud.client("s3").put_object(Bucket=DST, Key=f"k{i}", Body=b"x")
+    cloud.client("kms").disable_key(KeyId=cloud.physical_id("TopicKey"))
+    arn = cloud.start_execution("BucketSyncStateMachine", {"source": SRC, "destination": DST})
+    cloud.wait_idle(timeout=300)
+    [record] = drain(cloud, "FailedInvocationsQueue")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["responsePayload"]["errorMessage"].count("KMSDisabled") >= 1
+    event = record["requestPayload"]
+    assert (event["detail"]["executionArn"], event["detail"]["status"]) == (arn, "FAILED")
+    cloud.client("kms").enable_key(KeyId=cloud.physical_id("TopicKey"))
+    tap = alert_tap(cloud)
+    cloud.client("lambda").invoke(
+        FunctionName=record["requestContext"]["functionArn"],
+        InvocationType="Event",
+        Payload=json.dumps(event).encode(),
+    )
+    cloud.wait_idle(timeout=60)
+    [body] = bodies(tap.messages())
+    assert (body["execution_arn"], body["error"]) == (arn, "DeletionRefused")
 
 
 def test_an_aborted_sync_is_one_message_not_one_per_nested_execution(stack: Any) -> None:
