@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-COMPARE_MODES = ("etag", "size-mtime", "size")
+COMPARE_MODES = ("etag", "full", "size-mtime", "size")
+RESTORE_TIERS = ("Standard", "Bulk", "Expedited")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,12 @@ class SyncConfig:
     sse: str | None = None
     sse_kms_key_id: str | None = None
     copy_tags: bool = False
-    destination_kms: bool = False  # the destination encrypts with SSE-KMS by default
+    # The destination's default encryption (GetBucketEncryption), for the summary: with
+    # aws:kms its objects' ETags are not MD5s, which the comparison's record settles.
+    destination_encryption: str = ""
+    restore_archived: bool = False  # start the restore of archived source objects
+    restore_tier: str = "Standard"
+    restore_days: int = 1  # how long a restored Glacier copy stays (a later run copies it)
     max_delete_count: int | None = None
     max_delete_fraction: float | None = None
     run_id: str = ""

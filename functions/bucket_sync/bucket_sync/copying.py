@@ -1,7 +1,19 @@
-"""Copying one object: CopyObject up to the multipart threshold, UploadPartCopy beyond it.
+"""Copying one object as the source has it: CopyObject up to the multipart threshold,
+UploadPartCopy beyond it.
 
-Content type, metadata and the other headers travel with the object. Where the copy's ETag
-may differ from the source's, the source ETag is recorded in the metadata (see compare).
+A copy is made from a HEAD of the source, taken just before, because CopyObject keeps less than
+it seems to:
+- the storage class: "If you don't specify [x-amz-storage-class], S3 uses STANDARD" for the
+  copy, so the source's class is given (a request's `storage_class` overrides it);
+- the website redirect "is not copied when using the x-amz-metadata-directive header" and is
+  given from the source's HEAD;
+- metadata and content headers are given whole (MetadataDirective REPLACE), with Steward's
+  record of the source's identity added (see compare); the checksum algorithm is the
+  source's (`ChecksumAlgorithm`), so the copy carries a checksum of the same kind;
+- tags only with `copy_tags` (TaggingDirective COPY), else none.
+Archived objects (S3 Glacier Flexible Retrieval, Deep Archive, Intelligent-Tiering's archive
+tiers) "are not accessible in real time" and cannot be copied until restored: they are not
+copied, and with `restore_archived` their restore is started for a later run to copy.
 """
 
 from __future__ import annotations
@@ -9,19 +21,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bucket_sync.compare import SOURCE_ETAG_METADATA, ObjectInfo, etag_may_change_on_copy
+from botocore.exceptions import ClientError
+
+from bucket_sync.compare import (
+    COMPARED_HEADERS,
+    SOURCE_ETAG_METADATA,
+    SOURCE_MODIFIED_METADATA,
+    SOURCE_SIZE_METADATA,
+    SOURCE_VERSION_METADATA,
+    ObjectInfo,
+    user_metadata,
+)
 from bucket_sync.config import SyncConfig
 
 MAX_SINGLE_COPY = 5 * 1024**3  # CopyObject's limit
-_HEADERS = (
-    "ContentType",
-    "CacheControl",
-    "ContentDisposition",
-    "ContentEncoding",
-    "ContentLanguage",
-    "Expires",
-    "WebsiteRedirectLocation",
-)
+ARCHIVED_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
+ARCHIVE_TIERS = ("ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS")
+# Classes whose objects may be archived: a listing alone cannot tell (Intelligent-Tiering's
+# archive tiers show only in HeadObject's ArchiveStatus).
+MAYBE_ARCHIVED = (*ARCHIVED_CLASSES, "INTELLIGENT_TIERING")
+_CHECKSUMS = {
+    "ChecksumCRC32": "CRC32",
+    "ChecksumCRC32C": "CRC32C",
+    "ChecksumCRC64NVME": "CRC64NVME",
+    "ChecksumSHA1": "SHA1",
+    "ChecksumSHA256": "SHA256",
+}
 
 
 @dataclass(frozen=True)
@@ -30,10 +55,63 @@ class CopySettings:
     part_size: int = 512 * 1024**2
 
 
-def _destination_args(config: SyncConfig) -> dict[str, Any]:
-    args: dict[str, Any] = {}
-    if config.storage_class:
-        args["StorageClass"] = config.storage_class
+def head_source(s3: Any, config: SyncConfig, obj: ObjectInfo) -> dict[str, Any]:
+    head: dict[str, Any] = s3.head_object(
+        Bucket=config.source, Key=config.source_key(obj.key), ChecksumMode="ENABLED"
+    )
+    return head
+
+
+def is_archived(head: dict[str, Any]) -> bool:
+    """Archived and not (yet) restored: a copy would fail with InvalidObjectState."""
+    archived = head.get("StorageClass") in ARCHIVED_CLASSES or head.get("ArchiveStatus") in (
+        ARCHIVE_TIERS
+    )
+    return archived and 'ongoing-request="false"' not in str(head.get("Restore") or "")
+
+
+def restore_in_progress(head: dict[str, Any]) -> bool:
+    return 'ongoing-request="true"' in str(head.get("Restore") or "")
+
+
+def start_restore(s3: Any, config: SyncConfig, obj: ObjectInfo, head: dict[str, Any]) -> bool:
+    """Start the restore of an archived source object; False if one is already under way."""
+    if restore_in_progress(head):
+        return False
+    request: dict[str, Any] = {"GlacierJobParameters": {"Tier": config.restore_tier}}
+    if not head.get("ArchiveStatus"):
+        # Intelligent-Tiering's archive tiers take no Days: the object moves back to the
+        # Frequent Access tier; the two Glacier classes make a temporary copy for Days.
+        request["Days"] = config.restore_days
+    try:
+        s3.restore_object(
+            Bucket=config.source, Key=config.source_key(obj.key), RestoreRequest=request
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
+            return False
+        raise
+    return True
+
+
+def checksum_algorithm(head: dict[str, Any]) -> str | None:
+    return next((name for field, name in _CHECKSUMS.items() if head.get(field)), None)
+
+
+def _destination_args(config: SyncConfig, obj: ObjectInfo, head: dict[str, Any]) -> dict[str, Any]:
+    args: dict[str, Any] = {name: head[name] for name in COMPARED_HEADERS if head.get(name)}
+    identity = {
+        SOURCE_ETAG_METADATA: obj.etag,
+        SOURCE_SIZE_METADATA: str(obj.size),
+        SOURCE_MODIFIED_METADATA: obj.last_modified.isoformat(),
+    }
+    if head.get("VersionId") and head["VersionId"] != "null":
+        identity[SOURCE_VERSION_METADATA] = str(head["VersionId"])
+    args["Metadata"] = {**user_metadata(head.get("Metadata") or {}), **identity}
+    args["StorageClass"] = config.storage_class or head.get("StorageClass") or "STANDARD"
+    algorithm = checksum_algorithm(head)
+    if algorithm:
+        args["ChecksumAlgorithm"] = algorithm
     if config.sse:
         args["ServerSideEncryption"] = config.sse
     if config.sse_kms_key_id:
@@ -41,29 +119,22 @@ def _destination_args(config: SyncConfig) -> dict[str, Any]:
     return args
 
 
-def _headers(s3: Any, config: SyncConfig, obj: ObjectInfo) -> dict[str, Any]:
-    head = s3.head_object(Bucket=config.source, Key=config.source_key(obj.key))
-    headers = {name: head[name] for name in _HEADERS if head.get(name)}
-    headers["Metadata"] = {**head.get("Metadata", {}), SOURCE_ETAG_METADATA: obj.etag}
-    return headers
-
-
-def copy_object(s3: Any, config: SyncConfig, obj: ObjectInfo, settings: CopySettings) -> None:
+def copy_object(
+    s3: Any, config: SyncConfig, obj: ObjectInfo, head: dict[str, Any], settings: CopySettings
+) -> None:
     source = {"Bucket": config.source, "Key": config.source_key(obj.key)}
-    target = {
-        "Bucket": config.destination,
-        "Key": config.destination_key(obj.key),
-        **_destination_args(config),
-    }
-    multipart = obj.size > settings.multipart_threshold
-    record = etag_may_change_on_copy(obj, multipart, config.sse)
-    if not multipart:
-        extra: dict[str, Any] = {"TaggingDirective": "COPY" if config.copy_tags else "REPLACE"}
-        if record:
-            extra |= {"MetadataDirective": "REPLACE", **_headers(s3, config, obj)}
-        s3.copy_object(CopySource=source, **target, **extra)
+    target = {"Bucket": config.destination, "Key": config.destination_key(obj.key)}
+    args = _destination_args(config, obj, head)
+    if obj.size <= settings.multipart_threshold:
+        s3.copy_object(
+            CopySource=source,
+            **target,
+            **args,
+            MetadataDirective="REPLACE",
+            TaggingDirective="COPY" if config.copy_tags else "REPLACE",
+        )
         return
-    upload = s3.create_multipart_upload(**target, **_headers(s3, config, obj))
+    upload = s3.create_multipart_upload(**target, **args)
     upload_id = upload["UploadId"]
     try:
         parts = []
@@ -71,25 +142,23 @@ def copy_object(s3: Any, config: SyncConfig, obj: ObjectInfo, settings: CopySett
             end = min(start + settings.part_size, obj.size) - 1
             part = s3.upload_part_copy(
                 CopySource=source,
-                Bucket=target["Bucket"],
-                Key=target["Key"],
+                **target,
                 UploadId=upload_id,
                 PartNumber=number,
                 CopySourceRange=f"bytes={start}-{end}",
             )
-            parts.append({"PartNumber": number, "ETag": part["CopyPartResult"]["ETag"]})
-        s3.complete_multipart_upload(
-            Bucket=target["Bucket"],
-            Key=target["Key"],
-            UploadId=upload_id,
-            MultipartUpload={"Parts": parts},
-        )
+            result = part["CopyPartResult"]
+            done = {"PartNumber": number, "ETag": result["ETag"]}
+            if args.get("ChecksumAlgorithm"):
+                field = f"Checksum{args['ChecksumAlgorithm']}"
+                if result.get(field):
+                    done[field] = result[field]
+            parts.append(done)
+        s3.complete_multipart_upload(**target, UploadId=upload_id, MultipartUpload={"Parts": parts})
     except Exception:
-        s3.abort_multipart_upload(Bucket=target["Bucket"], Key=target["Key"], UploadId=upload_id)
+        s3.abort_multipart_upload(**target, UploadId=upload_id)
         raise
     if config.copy_tags:
         tags = s3.get_object_tagging(Bucket=config.source, Key=source["Key"])["TagSet"]
         if tags:
-            s3.put_object_tagging(
-                Bucket=target["Bucket"], Key=target["Key"], Tagging={"TagSet": tags}
-            )
+            s3.put_object_tagging(**target, Tagging={"TagSet": tags})

@@ -19,9 +19,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bucket_sync.compare import ObjectInfo, decide, unchanged_by_record
+from bucket_sync.compare import ObjectInfo, decide, same_attributes, same_content
 from bucket_sync.config import SyncConfig
-from bucket_sync.copying import CopySettings, copy_object
+from bucket_sync.copying import (
+    MAYBE_ARCHIVED,
+    CopySettings,
+    copy_object,
+    head_source,
+    is_archived,
+    start_restore,
+)
 from steward_common.errors import TransientError
 
 COUNTERS = (
@@ -30,6 +37,8 @@ COUNTERS = (
     "skipped",
     "excluded",
     "failed",
+    "archived",
+    "restores_started",
     "would_copy",
     "would_copy_bytes",
     "destination_objects",
@@ -37,12 +46,27 @@ COUNTERS = (
     "deleted",
     "would_delete",
     "delete_failed",
+    "recreated",
     "pages",
 )
+# S3's answers that mean "later, not never": SlowDown and the 5xx class. The SDK retries them
+# with backoff first (adaptive mode, 10 attempts); what is left fails the page, which the state
+# machine retries (S3ThrottledError), never counted as a failed copy.
+TRANSIENT_CODES = (
+    "SlowDown",
+    "503",
+    "500",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "RequestLimitExceeded",
+)
+ARCHIVE_CODES = ("InvalidObjectState", "ObjectNotInActiveTierError")
+_STATE_LIST_LIMIT = 1000  # keys per staged list (archived objects, orphans)
 
 
 class S3ThrottledError(TransientError):
-    """S3 answered SlowDown / 503 beyond the SDK's retries; the state machine retries the page."""
+    """S3 answered SlowDown / 5xx beyond the SDK's retries; the state machine retries the page."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +78,18 @@ class PageSettings:
     copy: CopySettings = field(default_factory=CopySettings)
 
 
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", "error"))
+
+
+def is_transient(error: ClientError) -> bool:
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return _code(error) in TRANSIENT_CODES or status >= 500
+
+
 def _rethrow(error: ClientError) -> None:
-    if error.response.get("Error", {}).get("Code") in (
-        "SlowDown",
-        "503",
-        "ServiceUnavailable",
-        "RequestLimitExceeded",
-    ):
-        raise S3ThrottledError(str(error)) from error
+    if is_transient(error):
+        raise S3ThrottledError(f"S3 answered {_code(error)} beyond the SDK's retries") from error
     raise error
 
 
@@ -78,7 +106,13 @@ def _listing(
         except ClientError as error:
             _rethrow(error)
         objects = [
-            ObjectInfo(o["Key"][len(prefix) :], o["Size"], o["ETag"].strip('"'), o["LastModified"])
+            ObjectInfo(
+                o["Key"][len(prefix) :],
+                o["Size"],
+                o["ETag"].strip('"'),
+                o["LastModified"],
+                o.get("StorageClass") or "STANDARD",
+            )
             for o in page.get("Contents", [])
         ]
         yield objects, bool(page.get("IsTruncated"))
@@ -91,7 +125,13 @@ def _listing(
 def _first_page(
     s3: Any, bucket: str, prefix: str, after: str, size: int
 ) -> tuple[list[ObjectInfo], bool]:
-    return next(_listing(s3, bucket, prefix, after, size))
+    """The next objects after `after`: S3 may answer a page with no keys that is still
+    truncated ("Amazon S3 might return fewer than [MaxKeys]"), so empty pages are passed over
+    until one has keys or the listing ends."""
+    for objects, truncated in _listing(s3, bucket, prefix, after, size):
+        if objects or not truncated:
+            return objects, truncated
+    return [], False
 
 
 def _range(s3: Any, bucket: str, prefix: str, after: str, last: str) -> dict[str, ObjectInfo]:
@@ -112,14 +152,101 @@ def add_counts(totals: dict[str, int], **counts: int) -> dict[str, int]:
     return merged
 
 
+@dataclass
+class _Outcome:
+    kind: str  # copied, skipped, would_copy, archived, failed
+    size: int = 0
+    restore_started: bool = False
+    error: str | None = None
+
+
+def _settle(
+    s3: Any, config: SyncConfig, obj: ObjectInfo, destination: ObjectInfo | None
+) -> tuple[bool, dict[str, Any] | None]:
+    """(copy it?, the source's HEAD if one was taken) for an object the listings cannot settle."""
+    verdict = decide(obj, destination, config.compare)
+    if verdict == "copy":
+        return True, None
+    if verdict == "skip":
+        return False, None
+    assert destination is not None
+    head = s3.head_object(Bucket=config.destination, Key=config.destination_key(obj.key))
+    if not same_content(obj, destination, head.get("Metadata") or {}):
+        return True, None
+    if verdict == "check":
+        return False, None
+    # full: the content is the same; the attributes decide
+    source_head = head_source(s3, config, obj)
+    if not same_attributes(source_head, head):
+        return True, source_head
+    if config.copy_tags:
+        tags = [
+            s3.get_object_tagging(Bucket=b, Key=k)["TagSet"]
+            for b, k in (
+                (config.source, config.source_key(obj.key)),
+                (config.destination, config.destination_key(obj.key)),
+            )
+        ]
+        if sorted(map(str, tags[0])) != sorted(map(str, tags[1])):
+            return True, source_head
+    return False, None
+
+
+def _one(
+    s3: Any,
+    config: SyncConfig,
+    obj: ObjectInfo,
+    destination: ObjectInfo | None,
+    settings: PageSettings,
+) -> _Outcome:
+    """Everything one object needs: decide, then copy (or restore, or count it archived)."""
+    try:
+        needed, head = _settle(s3, config, obj, destination)
+        if not needed:
+            return _Outcome("skipped")
+        if head is None and (not config.dry_run or obj.storage_class in MAYBE_ARCHIVED):
+            head = head_source(s3, config, obj)
+        if head is not None and is_archived(head):
+            started = False
+            if config.restore_archived and not config.dry_run:
+                started = start_restore(s3, config, obj, head)
+            return _Outcome("archived", obj.size, restore_started=started)
+        if config.dry_run:
+            return _Outcome("would_copy", obj.size)
+        assert head is not None
+        copy_object(s3, config, obj, head, settings.copy)
+        return _Outcome("copied", obj.size)
+    except ClientError as error:
+        if is_transient(error):
+            _rethrow(error)
+        if _code(error) in ARCHIVE_CODES:  # archived since the HEAD
+            return _Outcome("archived", obj.size)
+        return _Outcome("failed", obj.size, error=f"{obj.key}: {_code(error)}")
+
+
+def _stage(s3: Any, state_bucket: str, key: str, body: Any) -> None:
+    s3.put_object(
+        Bucket=state_bucket,
+        Key=key,
+        Body=json.dumps(body).encode(),
+        ContentType="application/json",
+    )
+
+
 def copy_page(
     s3: Any,
     config: SyncConfig,
     cursor: str,
     settings: PageSettings,
     remaining_ms: Callable[[], int],
+    state_bucket: str = "",
+    page_number: int = 0,
 ) -> tuple[str, bool, dict[str, int], list[str]]:
-    """(new cursor, done, counts, first errors) for the next page of the source."""
+    """(new cursor, done, counts, first errors) for the next page of the source.
+
+    Objects are counted as their chunk is done, so a page handed over part-way (its time ran
+    short) counts exactly the objects before its new cursor; the next invocation counts the
+    rest."""
     sources, truncated = _first_page(
         s3, config.source, config.source_prefix, cursor, settings.page_size
     )
@@ -131,52 +258,45 @@ def copy_page(
     destinations = _range(
         s3, config.destination, config.destination_prefix, cursor, sources[-1].key
     )
-    to_copy: set[str] = set()
-    kms = config.destination_kms or (config.sse or "").startswith("aws:kms")
-    for obj in sources:
-        if not config.selected(obj.key):
-            counts["excluded"] += 1
-            continue
-        verdict = decide(obj, destinations.get(obj.key), config.compare, kms)
-        if verdict == "check":
-            head = s3.head_object(Bucket=config.destination, Key=config.destination_key(obj.key))
-            verdict = "skip" if unchanged_by_record(obj, head.get("Metadata", {})) else "copy"
-        if verdict == "skip":
-            counts["skipped"] += 1
-        elif config.dry_run:
-            counts["would_copy"] += 1
-            counts["would_copy_bytes"] += obj.size
-        else:
-            to_copy.add(obj.key)
-
-    def one(obj: ObjectInfo) -> tuple[ObjectInfo, str | None]:
-        try:
-            copy_object(s3, config, obj, settings.copy)
-            return obj, None
-        except ClientError as error:
-            return obj, f"{obj.key}: {error.response.get('Error', {}).get('Code', 'error')}"
-
+    archived: list[str] = []
     new_cursor = cursor
     handed_over = False
     with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
         for start in range(0, len(sources), settings.chunk):
-            chunk_keys = sources[start : start + settings.chunk]
             if remaining_ms() < settings.time_margin_ms:
                 handed_over = True  # the next invocation goes on from the cursor
                 break
-            batch = [o for o in chunk_keys if o.key in to_copy]
+            chunk = sources[start : start + settings.chunk]
+            selected = [o for o in chunk if config.selected(o.key)]
+            counts["excluded"] += len(chunk) - len(selected)
             # each task gets its own copy of the context (logging, environment) it runs in
-            futures = [pool.submit(contextvars.copy_context().run, one, obj) for obj in batch]
-            for future in futures:
-                obj, error = future.result()
-                if error is None:
-                    counts["copied"] += 1
-                    counts["copied_bytes"] += obj.size
-                else:
-                    counts["failed"] += 1
-                    if len(errors) < 5:
-                        errors.append(error)
-            new_cursor = chunk_keys[-1].key
+            futures = [
+                pool.submit(
+                    contextvars.copy_context().run,
+                    _one,
+                    s3,
+                    config,
+                    obj,
+                    destinations.get(obj.key),
+                    settings,
+                )
+                for obj in selected
+            ]
+            for obj, future in zip(selected, futures, strict=True):
+                outcome = future.result()  # S3ThrottledError: the page is retried
+                counts[outcome.kind] += 1
+                if outcome.kind == "copied":
+                    counts["copied_bytes"] += outcome.size
+                elif outcome.kind == "would_copy":
+                    counts["would_copy_bytes"] += outcome.size
+                elif outcome.kind == "archived":
+                    archived.append(obj.key)
+                    counts["restores_started"] += int(outcome.restore_started)
+                elif outcome.kind == "failed" and outcome.error and len(errors) < 5:
+                    errors.append(outcome.error)
+            new_cursor = chunk[-1].key
+    if archived and state_bucket:
+        _stage(s3, state_bucket, f"{config.run_id}/archived/{page_number:08d}.json", archived)
     return new_cursor, (not truncated and not handed_over), counts, errors
 
 
@@ -195,25 +315,31 @@ def scan_page(
     counts["pages"] = 1
     if not destinations:
         return cursor, True, counts
-    sources = _range(s3, config.source, config.source_prefix, cursor, destinations[-1].key)
+    last = destinations[-1].key
+    sources = _range(s3, config.source, config.source_prefix, cursor, last)
     selected = [d for d in destinations if config.selected(d.key)]
     orphans = [d.key for d in selected if d.key not in sources]
     counts["destination_objects"] = len(selected)
     counts["orphans"] = len(orphans)
     if orphans:
-        s3.put_object(
-            Bucket=state_bucket,
-            Key=f"{config.run_id}/orphans/{page_number:08d}.json",
-            Body=json.dumps([config.destination_key(k) for k in orphans]).encode(),
-            ContentType="application/json",
+        # The range the list covers, so the deletion can list the source's range again.
+        _stage(
+            s3,
+            state_bucket,
+            f"{config.run_id}/orphans/{page_number:08d}.json",
+            {"after": cursor, "last": last, "keys": orphans},
         )
-    return destinations[-1].key, not truncated, counts
+    return last, not truncated, counts
 
 
 def delete_page(
     s3: Any, config: SyncConfig, cursor: str, state_bucket: str
 ) -> tuple[str, bool, dict[str, int], list[str]]:
-    """Delete the orphans of the next staged manifest (at most 1,000 keys: one request)."""
+    """Delete the orphans of the next staged list (at most 1,000 keys: one request).
+
+    The list was made when its range was scanned, perhaps hours ago (a long run, a redrive):
+    the source's range is listed again first, and a key the source has now is not deleted
+    (`recreated`)."""
     prefix = f"{config.run_id}/orphans/"
     kwargs: dict[str, Any] = {"Bucket": state_bucket, "Prefix": prefix, "MaxKeys": 1}
     if cursor:
@@ -224,20 +350,63 @@ def delete_page(
     errors: list[str] = []
     manifests = listed.get("Contents", [])
     if not manifests:
-        return cursor, True, counts, errors
+        return cursor, not listed.get("IsTruncated"), counts, errors
     manifest = manifests[0]["Key"]
-    keys: list[str] = json.loads(s3.get_object(Bucket=state_bucket, Key=manifest)["Body"].read())
+    staged = json.loads(s3.get_object(Bucket=state_bucket, Key=manifest)["Body"].read())
+    if isinstance(staged, list):  # a list staged by an earlier version: destination keys
+        staged = _with_range([k[len(config.destination_prefix) :] for k in staged])
+    now_in_source = _range(
+        s3, config.source, config.source_prefix, str(staged["after"]), str(staged["last"])
+    )
+    keys = [k for k in staged["keys"] if k not in now_in_source]
+    counts["recreated"] = len(staged["keys"]) - len(keys)
     if config.dry_run:
         counts["would_delete"] = len(keys)
-    else:
-        answer = s3.delete_objects(
-            Bucket=config.destination, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
-        )
+    elif keys:
+        try:
+            answer = s3.delete_objects(
+                Bucket=config.destination,
+                Delete={
+                    "Objects": [{"Key": config.destination_key(k)} for k in keys],
+                    "Quiet": True,
+                },
+            )
+        except ClientError as error:
+            _rethrow(error)
         failed = answer.get("Errors", [])
+        if any(e.get("Code") in TRANSIENT_CODES for e in failed):
+            # "SlowDown"/"InternalError" for some keys: the page is retried, and deleting
+            # the ones already gone again is harmless (S3 answers them Deleted).
+            raise S3ThrottledError(
+                f"DeleteObjects: {len(failed)} keys answered {failed[0].get('Code')}"
+            )
         counts["deleted"] = len(keys) - len(failed)
         counts["delete_failed"] = len(failed)
         errors = [f"{e['Key']}: {e.get('Code')}" for e in failed[:5]]
     return manifest, not listed.get("IsTruncated"), counts, errors
+
+
+def _with_range(keys: list[str]) -> dict[str, Any]:
+    """A staged list of orphans with the range that covers them: after the key just before
+    the first (the first without its last character, which sorts before it), up to the last."""
+    ordered = sorted(keys)
+    return {
+        "after": ordered[0][:-1] if ordered else "",
+        "last": ordered[-1] if ordered else "",
+        "keys": ordered,
+    }
+
+
+def archived_keys(s3: Any, config: SyncConfig, state_bucket: str, limit: int = 20) -> list[str]:
+    """The first archived source keys a run staged (relative keys), for its summary."""
+    found: list[str] = []
+    listed = s3.list_objects_v2(Bucket=state_bucket, Prefix=f"{config.run_id}/archived/")
+    for item in listed.get("Contents", []):
+        staged = json.loads(s3.get_object(Bucket=state_bucket, Key=item["Key"])["Body"].read())
+        found.extend(staged[: limit - len(found)])
+        if len(found) >= limit:
+            break
+    return found
 
 
 def guard(
@@ -247,7 +416,8 @@ def guard(
     orphans = int(scan_totals.get("orphans", 0))
     destination = int(scan_totals.get("destination_objects", 0))
     source_objects = sum(
-        int(copy_totals.get(k, 0)) for k in ("copied", "skipped", "failed", "would_copy")
+        int(copy_totals.get(k, 0))
+        for k in ("copied", "skipped", "failed", "would_copy", "archived")
     )
     if not config.delete or orphans == 0:
         return {

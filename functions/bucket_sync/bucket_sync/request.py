@@ -30,6 +30,11 @@ class OverlappingBucketsError(InvalidInputError):
     """Source and destination overlap: a sync would copy or delete its own input."""
 
 
+class ObjectLockMismatchError(InvalidInputError):
+    """The source is under Object Lock and the destination is not: its copies would be
+    deletable and overwritable, the protection the source's objects have would be lost."""
+
+
 class SyncRequest(BaseModel):
     source: str = Field(pattern=_BUCKET)
     destination: str = Field(pattern=_BUCKET)
@@ -39,7 +44,7 @@ class SyncRequest(BaseModel):
     dry_run: bool = False
     include: list[str] = []
     exclude: list[str] = []
-    compare: Literal["etag", "size-mtime", "size"] = "etag"
+    compare: Literal["etag", "full", "size-mtime", "size"] = "etag"
     storage_class: (
         Literal[
             "STANDARD",
@@ -56,6 +61,9 @@ class SyncRequest(BaseModel):
     sse: Literal["AES256", "aws:kms", "aws:kms:dsse"] | None = None
     sse_kms_key_id: str | None = None
     copy_tags: bool = False
+    restore_archived: bool = False
+    restore_tier: Literal["Standard", "Bulk", "Expedited"] = "Standard"
+    restore_days: int = Field(default=1, ge=1, le=30)
     max_delete: int | str | None = None
     allow_cross_region: bool = False
 
@@ -92,8 +100,9 @@ def _region(s3: Any, bucket: str) -> str:
         raise
 
 
-def _encrypts_with_kms(s3: Any, bucket: str) -> bool:
-    """Whether the bucket's default encryption is SSE-KMS (its objects' ETags are not MD5s)."""
+def default_encryption(s3: Any, bucket: str) -> str:
+    """The bucket's default encryption algorithm (AES256, aws:kms, aws:kms:dsse; "" if none
+    is set, which S3 no longer allows: every bucket now has SSE-S3 at least)."""
     try:
         rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
             "Rules"
@@ -102,14 +111,23 @@ def _encrypts_with_kms(s3: Any, bucket: str) -> bool:
         if "ServerSideEncryptionConfigurationNotFound" in str(
             error.response.get("Error", {}).get("Code", "")
         ):
+            return ""
+        raise
+    for rule in rules:
+        algorithm = rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+        if algorithm:
+            return str(algorithm)
+    return ""
+
+
+def object_lock_enabled(s3: Any, bucket: str) -> bool:
+    try:
+        answer = s3.get_object_lock_configuration(Bucket=bucket)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ObjectLockConfigurationNotFoundError":
             return False
         raise
-    return any(
-        r.get("ApplyServerSideEncryptionByDefault", {})
-        .get("SSEAlgorithm", "")
-        .startswith("aws:kms")
-        for r in rules
-    )
+    return answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
 
 
 def _overlap(a: str, b: str) -> bool:
@@ -151,6 +169,13 @@ def validate(
         )
     if request.sse_kms_key_id and request.sse not in ("aws:kms", "aws:kms:dsse"):
         raise InvalidSyncRequestError("sse_kms_key_id needs sse aws:kms or aws:kms:dsse")
+    if object_lock_enabled(s3, request.source) and not object_lock_enabled(s3, request.destination):
+        raise ObjectLockMismatchError(
+            f"{request.source} is under S3 Object Lock and {request.destination} is not: its "
+            "copies could be overwritten or deleted. Sync into a bucket created with Object "
+            "Lock (and a default retention), or use S3 Replication, which keeps each object's "
+            "retention"
+        )
     count, fraction = parse_max_delete(request.max_delete)
     return SyncConfig(
         source=request.source,
@@ -166,6 +191,10 @@ def validate(
         sse=request.sse,
         sse_kms_key_id=request.sse_kms_key_id,
         copy_tags=request.copy_tags,
+        destination_encryption=default_encryption(s3, request.destination),
+        restore_archived=request.restore_archived,
+        restore_tier=request.restore_tier,
+        restore_days=request.restore_days,
         max_delete_count=count,
         max_delete_fraction=fraction,
         run_id=run_id,

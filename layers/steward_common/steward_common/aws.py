@@ -20,20 +20,34 @@ RETRY_CONFIG = Config(
 
 
 @lru_cache(maxsize=64)
-def _cached(service: str, region: str | None, endpoint: str | None, identity: str | None) -> Any:
+def _cached(
+    service: str,
+    region: str | None,
+    endpoint: str | None,
+    identity: str | None,
+    pool: int | None,
+) -> Any:
     # `identity` (the access key id) is part of the key: a client signs with the credentials
     # it was made with, so one identity's client never serves another's calls.
     # `service` is any service name, which the typed overloads cannot express.
+    config = RETRY_CONFIG if pool is None else RETRY_CONFIG.merge(Config(max_pool_connections=pool))
     return boto3.session.Session().client(  # type: ignore[call-overload]
-        service, region_name=region, config=RETRY_CONFIG, endpoint_url=endpoint
+        service, region_name=region, config=config, endpoint_url=endpoint
     )
 
 
-def client(service: str, region: str | None = None) -> Any:
-    """A boto3 client for `service` in `region` (the function's own region by default)."""
+def client(
+    service: str, region: str | None = None, *, max_pool_connections: int | None = None
+) -> Any:
+    """A boto3 client for `service` in `region` (the function's own region by default);
+    `max_pool_connections` for a client that many threads share (botocore's default is 10)."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     return _cached(
-        service, region, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ACCESS_KEY_ID")
+        service,
+        region,
+        os.environ.get("AWS_ENDPOINT_URL"),
+        os.environ.get("AWS_ACCESS_KEY_ID"),
+        max_pool_connections,
     )
 
 

@@ -585,6 +585,9 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("s3", "GetBucketEncryption"): _bucket("s3:GetEncryptionConfiguration"),
     ("s3", "GetBucketLocation"): _bucket("s3:GetBucketLocation"),
     ("s3", "GetBucketVersioning"): _bucket("s3:GetBucketVersioning"),
+    # The Service Authorization Reference's S3 actions: GetObjectLockConfiguration is the
+    # s3:GetBucketObjectLockConfiguration action, on the bucket.
+    ("s3", "GetObjectLockConfiguration"): _bucket("s3:GetBucketObjectLockConfiguration"),
     # RestoreObject: "you must have permissions to perform the s3:RestoreObject action"; the
     # notification configuration's operations are s3:PutBucketNotification and
     # s3:GetBucketNotification (S3 API Reference, PutBucketNotificationConfiguration: "bucket

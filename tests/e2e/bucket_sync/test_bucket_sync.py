@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from localcloud.testing import inject_fault
 
 SRC, DST = "staging-site", "production-site"
 BASE = {
@@ -130,9 +131,11 @@ def test_dry_run_reports_the_full_plan_and_changes_nothing(stack: Any) -> None:
 def test_nothing_is_deleted_after_a_failed_copy(stack: Any) -> None:
     cloud = start(stack)
     put(cloud, SRC, "fine.txt", b"ok")
-    put(cloud, SRC, "archived.txt", b"cold", StorageClass="GLACIER")  # cannot be copied unrestored
+    put(cloud, SRC, "refused.txt", b"no")
     put(cloud, DST, "orphan.txt", b"x")
-    execution = sync(cloud, {})
+    # One of the two copies is refused (not retried: a 403), as a key policy or an SCP would.
+    with inject_fault(cloud, "s3", "CopyObject", code="AccessDenied", status=403, count=1):
+        execution = sync(cloud, {})
     assert (execution["status"], execution["error"]) == ("FAILED", "DeletionRefused")
     summary = json.loads(execution["cause"])
     assert summary["failed"] == 1 and summary["copied"] == 1

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bucket_sync.compare import ObjectInfo, decide, etag_may_change_on_copy, unchanged_by_record
+from bucket_sync.compare import ObjectInfo, decide, same_attributes, unchanged_by_record
 from bucket_sync.config import SyncConfig
 from bucket_sync.pages import guard
 from bucket_sync.request import InvalidSyncRequestError, parse_max_delete
@@ -24,8 +24,12 @@ def obj(etag: str, size: int = 10, age: int = 0) -> ObjectInfo:
         (obj("a"), None, "etag", "copy"),
         (obj("a", size=10), obj("a", size=11), "etag", "copy"),
         (obj("a"), obj("a"), "etag", "skip"),
-        (obj("9f86d081"), obj("1b4f0e98"), "etag", "copy"),  # same size, different content
-        (obj("abc-3"), obj("def"), "etag", "check"),  # multipart source: the recorded ETag decides
+        # same size, different ETags: a KMS, SSE-C or multipart ETag is no MD5, so only the
+        # destination's record of its source can tell a faithful copy from a changed object
+        (obj("9f86d081"), obj("1b4f0e98"), "etag", "check"),
+        (obj("abc-3"), obj("def"), "etag", "check"),
+        (obj("a"), obj("a"), "full", "full"),  # the metadata may have changed alone
+        (obj("a", size=10), obj("a", size=11), "full", "copy"),
         (obj("a", age=0), obj("b", age=5), "size-mtime", "copy"),  # the source is newer
         (obj("a", age=5), obj("b", age=0), "size-mtime", "skip"),  # the CLI's blind spot
         (obj("a"), obj("b"), "size", "skip"),
@@ -46,11 +50,21 @@ def test_a_recorded_source_etag_settles_a_multipart_mismatch() -> None:
     assert not unchanged_by_record(source, {})
 
 
-def test_which_copies_need_the_source_etag_recorded() -> None:
-    assert etag_may_change_on_copy(obj("abc-2"), multipart=False, sse=None)
-    assert etag_may_change_on_copy(obj("abc"), multipart=True, sse=None)
-    assert etag_may_change_on_copy(obj("abc"), multipart=False, sse="aws:kms")
-    assert not etag_may_change_on_copy(obj("abc"), multipart=False, sse="AES256")
+def test_the_record_also_checks_the_size() -> None:
+    source = obj("e1", size=10)
+    assert unchanged_by_record(source, {"steward-source-etag": "e1", "steward-source-size": "10"})
+    assert not unchanged_by_record(
+        source, {"steward-source-etag": "e1", "steward-source-size": "11"}
+    )
+
+
+def test_full_compares_headers_redirect_and_metadata_but_not_the_record() -> None:
+    head = {"ContentType": "text/html", "Metadata": {"owner": "web"}}
+    copy = {"ContentType": "text/html", "Metadata": {"owner": "web", "steward-source-etag": "x"}}
+    assert same_attributes(head, copy)
+    assert not same_attributes(head | {"WebsiteRedirectLocation": "/new"}, copy)
+    assert not same_attributes(head | {"Metadata": {"owner": "ops"}}, copy)
+    assert not same_attributes(head | {"CacheControl": "no-cache"}, copy)
 
 
 CONFIG = SyncConfig(source="s", destination="d")

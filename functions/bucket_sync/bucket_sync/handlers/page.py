@@ -13,6 +13,7 @@ from bucket_sync.pages import (
     COUNTERS,
     PageSettings,
     add_counts,
+    archived_keys,
     copy_page,
     delete_page,
     guard,
@@ -47,28 +48,36 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if phase not in PHASES or not isinstance(event.get("config"), dict):
         raise InvalidInputError(f'a page request needs "config" and a "phase" in {PHASES}')
     config = SyncConfig.from_dict(event["config"])
-    s3 = aws.client("s3")
+    settings = _settings()
+    # One connection per copy thread (and a few for the page's own listings): with botocore's
+    # default pool of 10, the threads beyond it would wait for a connection.
+    s3 = aws.client("s3", max_pool_connections=settings.concurrency + 4)
     if phase == "guard":
         return guard(config, event.get("copy") or {}, event.get("scan") or {})
-    if phase == "summary":
-        return summarize(event)
-    settings = _settings()
     state_bucket = env_str("STATE_BUCKET")
+    if phase == "summary":
+        return summarize(event, archived_keys(s3, config, state_bucket))
     budget = env_int("ITERATIONS_PER_EXECUTION", 2000, minimum=1)
     iterations_left = int(event.get("iterations_left") or budget) - 1
     cursor = str(event.get("cursor") or "")
     errors: list[str] = []
+    pages_so_far = int((event.get("totals") or {}).get("pages", 0))
     if phase == "copy":
         cursor, done, counts, errors = copy_page(
-            s3, config, cursor, settings, context.get_remaining_time_in_millis
+            s3,
+            config,
+            cursor,
+            settings,
+            context.get_remaining_time_in_millis,
+            state_bucket,
+            pages_so_far,
         )
     elif phase == "scan":
-        pages_so_far = int((event.get("totals") or {}).get("pages", 0))
         cursor, done, counts = scan_page(s3, config, cursor, settings, state_bucket, pages_so_far)
     else:
         cursor, done, counts, errors = delete_page(s3, config, cursor, state_bucket)
     totals = add_counts(event.get("totals") or {}, **counts)
-    for name in ("copied", "skipped", "failed", "deleted", "orphans"):
+    for name in ("copied", "skipped", "failed", "archived", "deleted", "orphans"):
         if counts.get(name):
             metrics.add_metric(
                 name=f"BucketSync{name.capitalize()}", unit=MetricUnit.Count, value=counts[name]
@@ -88,7 +97,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     }
 
 
-def summarize(event: dict[str, Any]) -> dict[str, Any]:
+def summarize(event: dict[str, Any], archived: list[str]) -> dict[str, Any]:
     copy_totals = event.get("copy") or {}
     scan_totals = event.get("scan") or {}
     delete_totals = event.get("deletion") or {}
@@ -113,9 +122,31 @@ def summarize(event: dict[str, Any]) -> dict[str, Any]:
         "would_delete": merged["would_delete"] or (merged["orphans"] if config["dry_run"] else 0),
         "orphans": merged["orphans"],
         "destination_objects": merged["destination_objects"],
+        "archived": merged["archived"],
+        "archived_keys": archived,  # the first of them (relative keys)
+        "restores_started": merged["restores_started"],
+        "archived_note": _archived_note(config, merged),
+        "recreated": merged["recreated"],  # orphans the source had again at deletion: kept
+        "destination_encryption": config.get("destination_encryption", ""),
         "deletes": decision.get("reason", ""),
         # times a phase went on in a fresh execution to stay within the history limit
         "handovers": sum(
             int(event.get(k) or 0) for k in ("copy_handovers", "scan_handovers", "delete_handovers")
         ),
     }
+
+
+def _archived_note(config: dict[str, Any], merged: dict[str, int]) -> str:
+    count = merged["archived"]
+    if not count:
+        return ""
+    if config.get("restore_archived") and not config["dry_run"]:
+        return (
+            f"{count} archived source objects not copied: {merged['restores_started']} "
+            f"restores started ({config.get('restore_tier', 'Standard')}), the others already "
+            "under way; a later run copies each once it is restored"
+        )
+    return (
+        f"{count} archived source objects not copied: restore them, or run with "
+        '"restore_archived": true, and a later run copies them'
+    )
