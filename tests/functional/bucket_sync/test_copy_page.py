@@ -38,3 +38,20 @@ def test_a_page_that_runs_short_of_time_hands_over_at_a_chunk_boundary(aws_env: 
     )
     assert (done, cursor, counts["copied"]) == (True, "k0149", 86)
     assert s3.list_objects_v2(Bucket="dst")["KeyCount"] == 150
+
+
+def test_skipped_and_excluded_objects_are_counted_once_across_a_hand_over(aws_env: None) -> None:
+    """Counts are per chunk done: a page handed over after its first chunk counts only that
+    chunk's skipped and excluded objects, and the next invocation the rest (issue #19: the
+    whole page's were counted before the hand-over, and again after it)."""
+    s3 = _buckets(150)
+    config = SyncConfig(source="src", destination="dst", exclude=("k00[0-4]*",))
+    settings = PageSettings(page_size=1000, chunk=64)
+    assert copy_page(s3, config, "", settings, lambda: 600_000)[2]["copied"] == 100
+    calls = iter([600_000, 5_000])
+    cursor, done, first, _ = copy_page(s3, config, "", settings, lambda: next(calls, 0))
+    assert (done, cursor) == (False, "k0063")
+    assert (first["excluded"], first["skipped"]) == (50, 14)
+    cursor, done, rest, _ = copy_page(s3, config, cursor, settings, lambda: 600_000)
+    assert done
+    assert (first["excluded"] + rest["excluded"], first["skipped"] + rest["skipped"]) == (50, 100)
