@@ -127,7 +127,7 @@ def object_lock_enabled(s3: Any, bucket: str) -> bool:
         if error.response.get("Error", {}).get("Code") == "ObjectLockConfigurationNotFoundError":
             return False
         raise
-    return answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+    return bool(answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled")
 
 
 def _overlap(a: str, b: str) -> bool:
