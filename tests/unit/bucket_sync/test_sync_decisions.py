@@ -8,7 +8,8 @@ import pytest
 
 from bucket_sync.compare import ObjectInfo, decide, same_attributes, unchanged_by_record
 from bucket_sync.config import SyncConfig
-from bucket_sync.pages import guard
+from bucket_sync.copying import checksum_algorithm, is_archived
+from bucket_sync.pages import _with_range, guard
 from bucket_sync.request import InvalidSyncRequestError, parse_max_delete
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
@@ -152,3 +153,39 @@ def test_include_and_exclude_globs_apply_to_relative_keys() -> None:
     )
     assert config.selected("index.html") and config.selected("img/a.png")
     assert not config.selected("img/raw/a.png") and not config.selected("notes.txt")
+
+
+@pytest.mark.parametrize(
+    ("head", "archived"),
+    [
+        ({"StorageClass": "GLACIER"}, True),
+        ({"StorageClass": "DEEP_ARCHIVE", "Restore": 'ongoing-request="true"'}, True),
+        (
+            {
+                "StorageClass": "GLACIER",
+                "Restore": 'ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"',
+            },
+            False,
+        ),
+        ({"StorageClass": "INTELLIGENT_TIERING", "ArchiveStatus": "ARCHIVE_ACCESS"}, True),
+        ({"StorageClass": "INTELLIGENT_TIERING"}, False),
+        ({"StorageClass": "GLACIER_IR"}, False),  # Instant Retrieval is not archived
+        ({}, False),
+    ],
+)
+def test_which_sources_are_archived(head: dict[str, str], archived: bool) -> None:
+    """The Restore header's two forms are HeadObject's (S3 API Reference, HeadObject,
+    x-amz-restore)."""
+    assert is_archived(head) is archived
+
+
+def test_the_copy_keeps_the_sources_checksum_algorithm() -> None:
+    assert checksum_algorithm({"ChecksumSHA256": "abc="}) == "SHA256"
+    assert checksum_algorithm({"ChecksumCRC32C": "abc="}) == "CRC32C"
+    assert checksum_algorithm({"ETag": '"x"'}) is None
+
+
+def test_a_list_staged_by_the_earlier_version_gets_a_range_that_covers_it() -> None:
+    staged = _with_range(["b/2", "a/1", "c"])
+    assert staged["keys"] == ["a/1", "b/2", "c"]
+    assert staged["after"] < "a/1" and staged["last"] == "c"
