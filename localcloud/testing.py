@@ -22,6 +22,7 @@ from localcloud.template import load_yaml
 
 if TYPE_CHECKING:
     from localcloud import LocalCloud
+    from localcloud.services.s3.listing import ShortPages
 
 __all__ = [
     "ApiCall",
@@ -41,6 +42,7 @@ __all__ = [
     "set_cluster_task_counts",
     "set_rotation_enabled",
     "set_snapshot_start_time",
+    "short_pages",
     "snapshot_timings",
 ]
 
@@ -372,3 +374,30 @@ def move_to_archive_tier(
     Intelligent-Tiering configuration names (moto has no access tiers). GetObject and
     CopyObject then refuse it until a RestoreObject has run its course."""
     s3.set_access_tier(cloud.core, bucket, key, tier)
+
+
+# ------------------------------------------------------------------------------ S3 listings
+
+
+def short_pages(
+    cloud: LocalCloud,
+    bucket: str,
+    *,
+    every: int | None = None,
+    at: Iterable[int] | None = None,
+) -> ShortPages:
+    """Make chosen ListObjectsV2 requests on `bucket` answer an empty page with IsTruncated
+    true and a NextContinuationToken that continues exactly where the request started (after
+    its ContinuationToken's key, after its StartAfter, or from the beginning), as S3 may ("The
+    response might contain fewer keys but will never contain more"): to test that a lister
+    keeps going until IsTruncated is false, whatever a page holds.
+
+    Give exactly one of `every` (each `every`-th request: 2 → the 2nd, 4th, ...; at least 2)
+    or `at` (request numbers, from 1: `at=[1, 3]`). The bucket's requests are counted from
+    the call, from any client (a function's included) but the local cloud's own; a chosen
+    request whose true answer is already an empty last page is answered as it is. The choice
+    depends only on the count, so a test is repeatable. Active until the handle's `.stop()`
+    (or the end of its `with` block, or the cloud's stop); the handle counts the requests
+    (`.calls`) and the pages emptied (`.shortened`). ListObjects (V1) and ListObjectVersions
+    are not affected."""
+    return s3.short_pages(cloud.core, bucket, every, at)

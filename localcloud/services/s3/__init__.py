@@ -3,8 +3,12 @@
 - requests.py       the request being answered (its id, its address), for what S3 reports
 - etags.py          SSE-KMS, DSSE-KMS and SSE-C objects' ETags are not their body's MD5
 - copy.py           CopyObject leaves WebsiteRedirectLocation behind unless the request sets it
+- checksums.py      the CRC32C (and CRC64NVME) checksums S3 computes are those, not CRC32
 - archive.py        Intelligent-Tiering's archive tiers; RestoreObject on the clock (its tier's
                     time, then an expiry date); archived objects refuse GetObject and CopyObject
+- listing.py        listings' RestoreStatus (x-amz-optional-object-attributes), and empty
+                    truncated ListObjectsV2 pages on demand (`short_pages`, for tests)
+- deletes.py        DeleteObjects in quiet mode answers only the keys it could not delete
 - notifications.py  Object Created / Deleted / Restore … / Access Tier Changed events to
                     EventBridge for buckets with EventBridgeConfiguration
 
@@ -18,19 +22,31 @@ Reading the store without requests (benchmarks count them): `object_digests`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from localcloud.core import Core
-from localcloud.services.s3 import archive, copy, etags, notifications, requests
+from localcloud.services.s3 import (
+    archive,
+    checksums,
+    copy,
+    deletes,
+    etags,
+    listing,
+    notifications,
+    requests,
+)
 
 SERVICE = "s3"
 
 
 class S3:
-    """The local cloud's S3 state: what it announces, and its archive."""
+    """The local cloud's S3 state: what it announces, its archive, and the short pages
+    tests ask for."""
 
     def __init__(self, core: Core) -> None:
         self.notifier = notifications.Notifier(core)
         self.archive = archive.Archive(core, self.notifier)
+        self.pages = listing.Pages()
 
 
 def install(core: Core) -> S3:
@@ -42,8 +58,12 @@ def install(core: Core) -> S3:
     requests.install_hooks(core.hooks)
     etags.install_hooks(core.hooks)
     copy.install_hooks(core.hooks)
+    checksums.install_hooks(core.hooks)
     archive.install_hooks(core, s3.archive)
+    listing.install_hooks(core.hooks, s3.pages)
+    deletes.install_hooks(core.hooks)
     notifications.install_hooks(core, s3.notifier)
+    core.on_stop.append(s3.pages.clear)
     return s3
 
 
@@ -51,6 +71,14 @@ def set_access_tier(core: Core, bucket: str, key: str, tier: str) -> None:
     """Move an INTELLIGENT_TIERING object to ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS."""
     service: S3 = core.service(SERVICE)
     service.archive.set_access_tier(core.account_id, bucket, key, tier)
+
+
+def short_pages(
+    core: Core, bucket: str, every: int | None, at: Iterable[int] | None
+) -> listing.ShortPages:
+    """Empty truncated ListObjectsV2 pages on `bucket` at chosen requests (listing.py)."""
+    service: S3 = core.service(SERVICE)
+    return service.pages.add(bucket, every, at)
 
 
 def object_digests(account_id: str, bucket: str) -> dict[str, str]:

@@ -10,9 +10,10 @@ moto knows the two storage classes but not Intelligent-Tiering's tiers (S3 moves
 there by itself after months without access: `set_access_tier`, for tests, does it at once),
 and it restores at once. Here a restore takes its tier's time on the local cloud's clock
 (`core.timers`; the clock is never moved): HeadObject's `Restore` is `ongoing-request="true"`
-until then, and `ongoing-request="false", expiry-date="…"` after; the restored copy is removed
-at its expiry date. A GetObject or CopyObject of an archived object that is not restored fails
-as the API Reference says (moto checks the two storage classes against the `Restore` header
+until then, and `ongoing-request="false", expiry-date="…"` after (a listing's RestoreStatus,
+`restore_status`, says the same: listing.py); the restored copy is removed at its expiry
+date. A GetObject or CopyObject of an archived object that is not restored fails as the API
+Reference says (moto checks the two storage classes against the `Restore` header
 given here; the tiers are checked here).
 """
 
@@ -111,6 +112,22 @@ def restore_header(key: Any) -> str | None:
     if state.expiry is None:
         return 'ongoing-request="false"'
     return f'ongoing-request="false", expiry-date="{http_date(state.expiry)}"'
+
+
+def restore_status(key: Any) -> dict[str, Any] | None:
+    """A listing's RestoreStatus, from the same restore state as HeadObject's Restore:
+    IsRestoreInProgress "If the object restoration is in progress, the header returns the value
+    TRUE ... If the object restoration has completed, the header returns the value FALSE ...
+    If the object hasn't been restored, there is no header response."; RestoreExpiryDate
+    "Indicates when the restored copy will expire. This value is populated only if the object
+    has already been restored." (S3 API Reference, RestoreStatus)"""
+    state: Restore | None = getattr(key, RESTORE, None)
+    if state is None:
+        return None
+    status: dict[str, Any] = {"IsRestoreInProgress": state.ongoing}
+    if not state.ongoing and state.expiry is not None:
+        status["RestoreExpiryDate"] = datetime.fromtimestamp(state.expiry, UTC)
+    return status
 
 
 class Archive:
