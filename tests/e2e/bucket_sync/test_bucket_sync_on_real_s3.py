@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from localcloud import LocalCloud
-from localcloud.testing import before_call, inject_fault, pass_time
+from localcloud.testing import before_call, inject_fault, pass_time, short_pages
 from tests.e2e.bucket_sync.test_bucket_sync import DST, SRC, contents, put, start, sync
 
 
@@ -212,3 +212,18 @@ def test_an_object_lock_source_into_an_unlocked_destination_is_refused(stack: An
     assert (execution["status"], execution["error"]) == ("FAILED", "ObjectLockMismatchError")
     assert "Object Lock" in json.loads(execution["cause"])["errorMessage"]
     assert contents(cloud, DST) == {}
+
+
+def test_a_listing_page_that_is_empty_but_truncated_does_not_end_the_sync(stack: Any) -> None:
+    """ListObjectsV2's MaxKeys: "The response might contain fewer keys but will never contain
+    more" — none at all, with IsTruncated still true: the sync follows the token."""
+    cloud = start(stack, BucketSyncPageSize="10")
+    for i in range(30):
+        put(cloud, SRC, f"k{i:03d}", f"v{i}".encode())
+    put(cloud, DST, "orphan", b"x")
+    with short_pages(cloud, SRC, every=2) as short, short_pages(cloud, DST, every=2):
+        execution = sync(cloud, {})
+    assert short.shortened > 2
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    assert (execution["output"]["copied"], execution["output"]["deleted"]) == (30, 1)
+    assert contents(cloud, DST) == contents(cloud, SRC)
