@@ -122,6 +122,12 @@ def test_a_website_redirect_and_the_headers_travel_with_the_copy(stack: Any) -> 
     assert head["WebsiteRedirectLocation"] == "/new/index.html"
     assert (head["ContentType"], head["CacheControl"]) == ("text/html", "max-age=60")
     assert head["Metadata"]["owner"] == "web"
+    put(cloud, SRC, "data.csv", b"a,b\n1,2\n", ChecksumAlgorithm="SHA256")
+    assert sync(cloud, {})["output"]["copied"] == 1
+    s3 = cloud.client("s3")
+    copied = s3.head_object(Bucket=DST, Key="data.csv", ChecksumMode="ENABLED")
+    source = s3.head_object(Bucket=SRC, Key="data.csv", ChecksumMode="ENABLED")
+    assert copied["ChecksumSHA256"] == source["ChecksumSHA256"]  # the same kind of checksum
 
 
 def test_compare_full_finds_a_metadata_only_change_that_etag_mode_cannot(stack: Any) -> None:
