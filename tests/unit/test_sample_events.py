@@ -202,6 +202,13 @@ def _sqs_bodies(event: Any) -> list[Any]:
     return [SQSRecord(raw).json_body for raw in event["Records"]]  # as its BatchProcessor does
 
 
+def _sqs_raw_bodies(event: Any) -> list[str]:
+    from aws_lambda_powertools.utilities.parser.models import SqsModel
+
+    SqsModel.model_validate(event)
+    return [str(raw["body"]) for raw in event["Records"]]
+
+
 def _job_id(module: Any, event: Any) -> str:
     # BatchJobStatusFunction has no model: its check is a non-empty "jobId" string.
     job_id = event.get("jobId") if isinstance(event, dict) else None
@@ -228,6 +235,10 @@ NO_MODEL: dict[str, Callable[[Any, Any], Any]] = {
     "batch_jobs.handlers.genomics_jobs": lambda m, e: m.plan_jobs(e),
     "batch_jobs.handlers.status": _job_id,
     "bucket_sync.handlers.page": lambda m, e: m.SyncConfig.from_dict(e["config"]),
+    # S3's EventBridge events in Lambda's SQS event, checked by continuous.parse_event
+    "bucket_sync.handlers.events": lambda m, e: [
+        m.parse_event(body) for body in _sqs_raw_bodies(e)
+    ],
 }
 
 
@@ -242,6 +253,7 @@ def handler_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "IDEMPOTENCY_TABLE": "hops",
+        "SYNC_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:sync",
     }.items():
         monkeypatch.setenv(key, value)
 

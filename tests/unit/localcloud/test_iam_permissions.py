@@ -82,6 +82,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
             "GetBucketVersioning",
             "PutBucketNotificationConfiguration",
             "GetBucketNotificationConfiguration",
+            "GetObjectLockConfiguration",
         )
     },
     ("s3", "RestoreObject"): OBJECT,
