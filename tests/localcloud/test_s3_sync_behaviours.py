@@ -595,3 +595,16 @@ def test_short_pages_end_with_the_cloud(cloud_factory: Any) -> None:
     client.create_bucket(Bucket=BUCKET)
     client.put_object(Bucket=BUCKET, Key="k", Body=BODY)
     assert [client.list_objects_v2(Bucket=BUCKET)["KeyCount"] for _ in range(2)] == [1, 1]
+
+
+def test_a_bucket_that_sends_its_events_to_eventbridge_says_so(s3: Any) -> None:
+    """GetBucketNotificationConfiguration: "EventBridgeConfiguration: Enables delivery of
+    events to Amazon EventBridge" — present in the answer exactly when set (moto leaves it out)."""
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=BUCKET)
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    answer = s3.get_bucket_notification_configuration(Bucket=BUCKET)
+    assert answer["EventBridgeConfiguration"] == {}
+    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=BUCKET)

@@ -36,6 +36,8 @@ class SyncConfig:
     restore_archived: bool = False  # start the restore of archived source objects
     restore_tier: str = "Standard"
     restore_days: int = 1  # how long a restored Glacier copy stays (a later run copies it)
+    # Set when the source is a continuous pair's whose bucket sends S3 no events to EventBridge.
+    continuous_note: str = ""
     max_delete_count: int | None = None
     max_delete_fraction: float | None = None
     run_id: str = ""

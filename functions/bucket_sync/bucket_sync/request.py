@@ -130,6 +130,28 @@ def object_lock_enabled(s3: Any, bucket: str) -> bool:
     return bool(answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled")
 
 
+EVENTBRIDGE_ON = (
+    "aws s3api put-bucket-notification-configuration --bucket {bucket} "
+    "--notification-configuration '{{\"EventBridgeConfiguration\": {{}}}}'"
+)
+
+
+def continuous_note(s3: Any, bucket: str, continuous_sources: tuple[str, ...]) -> str:
+    """For a source of a continuous pair: a note when its bucket does not send its events to
+    EventBridge ("After EventBridge is enabled, all events below are sent to EventBridge"),
+    with the command that turns it on (which replaces the bucket's notification
+    configuration: merge it with what `get-bucket-notification-configuration` shows)."""
+    if bucket not in continuous_sources:
+        return ""
+    answer = s3.get_bucket_notification_configuration(Bucket=bucket)
+    if "EventBridgeConfiguration" in answer:
+        return ""
+    return (
+        f"{bucket} is a continuous pair's source but sends no events to EventBridge, so only "
+        f"this scheduled sync mirrors it: {EVENTBRIDGE_ON.format(bucket=bucket)}"
+    )
+
+
 def _overlap(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
@@ -141,6 +163,7 @@ def validate(
     allowed_sources: tuple[str, ...],
     allowed_destinations: tuple[str, ...],
     run_id: str,
+    continuous_sources: tuple[str, ...] = (),
 ) -> SyncConfig:
     for bucket, allowed, role in (
         (request.source, allowed_sources, "source"),
@@ -195,6 +218,7 @@ def validate(
         restore_archived=request.restore_archived,
         restore_tier=request.restore_tier,
         restore_days=request.restore_days,
+        continuous_note=continuous_note(s3, request.source, continuous_sources),
         max_delete_count=count,
         max_delete_fraction=fraction,
         run_id=run_id,

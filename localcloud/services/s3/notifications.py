@@ -203,6 +203,37 @@ def install_hooks(core: Core, notifier: Notifier) -> None:
 
     hooks.replace(notifications, "_send_event_bridge_message", not_moto_s)
 
+    # GetBucketNotificationConfiguration answers `<EventBridgeConfiguration></EventBridge
+    # Configuration>` for a bucket that has it ("EventBridgeConfiguration: Enables delivery of
+    # events to Amazon EventBridge", API Reference, GetBucketNotificationConfiguration); moto
+    # leaves it out, so a reader could not tell that the bucket's events go to EventBridge.
+    from moto.s3.responses import S3Response
+
+    get_notification = hooks.original(S3Response, "get_bucket_notification")
+
+    def get_bucket_notification(self: Any) -> Any:
+        answer = get_notification(self)
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if configuration is None or configuration.event_bridge is None:
+            return answer
+        status, headers, body = answer
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        element = "<EventBridgeConfiguration></EventBridgeConfiguration>"
+        if "</NotificationConfiguration>" in text:
+            text = text.replace(
+                "</NotificationConfiguration>", element + "</NotificationConfiguration>"
+            )
+        else:  # moto's empty answer for a configuration without other destinations
+            text = (
+                '<?xml version="1.0" encoding="UTF-8"?><NotificationConfiguration '
+                'xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                f"{element}</NotificationConfiguration>"
+            )
+        headers = {k: v for k, v in dict(headers).items() if k.lower() != "content-length"}
+        return status, headers, text.encode()
+
+    hooks.replace(S3Response, "get_bucket_notification", get_bucket_notification)
+
     put_object = hooks.original(S3Backend, "put_object")
 
     def put_object_announced(self: Any, bucket_name: str, *args: Any, **kwargs: Any) -> Any:

@@ -102,3 +102,21 @@ def test_a_message_that_is_no_s3_event_ends_on_the_dead_letter_queue(stack: Any)
     )
     assert [m["Body"] for m in dead] == ['{"not": "s3"}']
     assert contents(cloud, DST) == {}
+
+
+def test_the_full_sync_says_how_to_turn_on_the_events_a_continuous_pair_needs(stack: Any) -> None:
+    cloud = continuous(stack)
+    s3 = cloud.client("s3")
+    s3.put_bucket_notification_configuration(Bucket=SRC, NotificationConfiguration={})
+    put(cloud, SRC, "site/a.txt", b"a")
+    request = {"source": SRC, "destination": DST, "prefix": "site/", "destination_prefix": "live/"}
+    arn = cloud.start_execution("BucketSyncStateMachine", request)
+    cloud.wait_idle(timeout=120)
+    summary = cloud.describe_execution(arn)["output"]
+    assert "put-bucket-notification-configuration --bucket staging-site" in summary["continuous"]
+    s3.put_bucket_notification_configuration(
+        Bucket=SRC, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    arn = cloud.start_execution("BucketSyncStateMachine", request)
+    cloud.wait_idle(timeout=120)
+    assert cloud.describe_execution(arn)["output"]["continuous"] == ""

@@ -128,6 +128,7 @@ def summarize(event: dict[str, Any], archived: list[str]) -> dict[str, Any]:
         "archived_note": _archived_note(config, merged),
         "recreated": merged["recreated"],  # orphans the source had again at deletion: kept
         "destination_encryption": config.get("destination_encryption", ""),
+        "continuous": config.get("continuous_note", ""),
         "deletes": decision.get("reason", ""),
         # times a phase went on in a fresh execution to stay within the history limit
         "handovers": sum(

@@ -11,7 +11,7 @@ from bucket_sync.request import InvalidSyncRequestError, SyncRequest, validate
 from steward_common import aws
 from steward_common.inputs import parse_event
 from steward_common.observability import Powertools
-from steward_common.settings import env_list
+from steward_common.settings import env_list, env_str
 
 ops = Powertools()
 logger, metrics = ops.logger, ops.metrics
@@ -27,7 +27,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         allowed_sources=env_list("SOURCE_BUCKETS"),
         allowed_destinations=env_list("DESTINATION_BUCKETS"),
         run_id=str(event.get("run_id", "")),
+        continuous_sources=tuple(
+            pair.split("=")[0].split("/")[0].strip()
+            for pair in env_str("CONTINUOUS_PAIRS", "").split(",")
+            if "=" in pair
+        ),
     )
+    if config.continuous_note:
+        logger.warning("continuous mode gets no events", extra={"note": config.continuous_note})
     metrics.add_metric(name="BucketSyncsStarted", unit=MetricUnit.Count, value=1)
     logger.info(
         "sync validated",
