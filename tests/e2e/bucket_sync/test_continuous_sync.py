@@ -120,3 +120,39 @@ def test_the_full_sync_says_how_to_turn_on_the_events_a_continuous_pair_needs(st
     arn = cloud.start_execution("BucketSyncStateMachine", request)
     cloud.wait_idle(timeout=120)
     assert cloud.describe_execution(arn)["output"]["continuous"] == ""
+
+
+def test_a_large_object_goes_to_the_full_syncs_multipart_copy_once(stack: Any) -> None:
+    cloud = continuous(stack, BucketSyncMultipartThresholdBytes=str(5 * 1024**2))
+    body = bytes(range(256)) * (6 * 1024**2 // 256)  # 6 MiB: above the threshold
+    put(cloud, SRC, "site/video.bin", body)
+    settle(cloud)
+    [run] = cloud.executions("BucketSyncStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert run["name"].startswith("continuous-")
+    assert contents(cloud, DST, "live/") == contents(cloud, SRC, "site/")
+    # The same event again starts nothing: the execution is named by key and ETag.
+    [created] = [
+        e
+        for e in service_events(cloud, "Object Created")
+        if e["detail"]["object"]["key"] == "site/video.bin"
+    ]
+    cloud.client("sqs").send_message(QueueUrl=_queue_url(cloud), MessageBody=json.dumps(created))
+    settle(cloud)
+    assert len(cloud.executions("BucketSyncStateMachine")) == 1
+
+
+def test_objects_under_a_customer_managed_key_are_mirrored_with_iam_enforced(stack: Any) -> None:
+    cloud = continuous(stack)
+    key = cloud.client("kms").create_key(Description="staging")["KeyMetadata"]["Arn"]
+    put(
+        cloud,
+        SRC,
+        "site/secret.txt",
+        b"classified",
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=key,
+    )
+    settle(cloud)
+    assert contents(cloud, DST, "live/") == contents(cloud, SRC, "site/")
+    assert cloud.iam.denials == []
