@@ -1,5 +1,5 @@
 """Copying one object as the source has it: CopyObject up to the multipart threshold,
-UploadPartCopy beyond it.
+UploadPartCopy beyond it (see multipart: across invocations, recorded in the state bucket).
 
 A copy is made from a HEAD of the source, taken just before, because CopyObject keeps less than
 it seems to:
@@ -33,6 +33,7 @@ from bucket_sync.compare import (
     user_metadata,
 )
 from bucket_sync.config import SyncConfig
+from bucket_sync.multipart import MultipartJob, copy_in_parts, part_ranges, part_size_for
 
 MAX_SINGLE_COPY = 5 * 1024**3  # CopyObject's limit
 ARCHIVED_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
@@ -52,7 +53,12 @@ _CHECKSUMS = {
 @dataclass(frozen=True)
 class CopySettings:
     multipart_threshold: int = MAX_SINGLE_COPY
-    part_size: int = 512 * 1024**2
+    part_size: int = 512 * 1024**2  # at least: larger for objects past 10,000 such parts
+    part_concurrency: int = 8  # parts of one object copied at a time
+    # a multipart record not written for this long belongs to a stopped run: its upload is
+    # aborted (a live run writes it every window, and every invocation, which is at most
+    # Lambda's 15 minutes plus the state machine's retry delays apart)
+    abandoned_after_s: int = 3600
 
 
 def head_source(s3: Any, config: SyncConfig, obj: ObjectInfo) -> dict[str, Any]:
@@ -120,8 +126,15 @@ def _destination_args(config: SyncConfig, obj: ObjectInfo, head: dict[str, Any])
 
 
 def copy_object(
-    s3: Any, config: SyncConfig, obj: ObjectInfo, head: dict[str, Any], settings: CopySettings
-) -> None:
+    s3: Any,
+    config: SyncConfig,
+    obj: ObjectInfo,
+    head: dict[str, Any],
+    settings: CopySettings,
+    job: MultipartJob | None = None,
+) -> bool:
+    """Copy one object; True once it is copied, False if a copy in parts ran short of time
+    (only with a `job`: its record in the state bucket lets the next invocation go on)."""
     source = {"Bucket": config.source, "Key": config.source_key(obj.key)}
     target = {"Bucket": config.destination, "Key": config.destination_key(obj.key)}
     args = _destination_args(config, obj, head)
@@ -133,19 +146,40 @@ def copy_object(
             MetadataDirective="REPLACE",
             TaggingDirective="COPY" if config.copy_tags else "REPLACE",
         )
-        return
+        return True
+    if job is not None and job.state_bucket:
+        if not copy_in_parts(s3, source, target, args, obj.etag, obj.size, settings.part_size, job):
+            return False  # the time ran short: the next invocation goes on from the record
+    else:
+        _copy_in_parts_at_once(s3, source, target, args, obj.size, settings.part_size)
+    if config.copy_tags:
+        tags = s3.get_object_tagging(Bucket=config.source, Key=source["Key"])["TagSet"]
+        if tags:
+            s3.put_object_tagging(**target, Tagging={"TagSet": tags})
+    return True
+
+
+def _copy_in_parts_at_once(
+    s3: Any,
+    source: dict[str, str],
+    target: dict[str, str],
+    args: dict[str, Any],
+    size: int,
+    configured_part_size: int,
+) -> None:
+    """Every part in this invocation, without a record (no state bucket to keep one in):
+    the upload is aborted if a part fails."""
     upload = s3.create_multipart_upload(**target, **args)
     upload_id = upload["UploadId"]
     try:
         parts = []
-        for number, start in enumerate(range(0, obj.size, settings.part_size), start=1):
-            end = min(start + settings.part_size, obj.size) - 1
+        for number, first, last in part_ranges(size, part_size_for(size, configured_part_size)):
             part = s3.upload_part_copy(
                 CopySource=source,
                 **target,
                 UploadId=upload_id,
                 PartNumber=number,
-                CopySourceRange=f"bytes={start}-{end}",
+                CopySourceRange=f"bytes={first}-{last}",
             )
             result = part["CopyPartResult"]
             done = {"PartNumber": number, "ETag": result["ETag"]}
@@ -158,7 +192,3 @@ def copy_object(
     except Exception:
         s3.abort_multipart_upload(**target, UploadId=upload_id)
         raise
-    if config.copy_tags:
-        tags = s3.get_object_tagging(Bucket=config.source, Key=source["Key"])["TagSet"]
-        if tags:
-            s3.put_object_tagging(**target, Tagging={"TagSet": tags})

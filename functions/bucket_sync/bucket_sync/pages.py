@@ -29,6 +29,7 @@ from bucket_sync.copying import (
     is_archived,
     start_restore,
 )
+from bucket_sync.multipart import MultipartError, MultipartJob, abort_left_behind
 from steward_common.errors import TransientError
 
 COUNTERS = (
@@ -47,6 +48,7 @@ COUNTERS = (
     "would_delete",
     "delete_failed",
     "recreated",
+    "uploads_aborted",  # multipart uploads of stopped runs, aborted
     "pages",
 )
 # S3's answers that mean "later, not never": SlowDown and the 5xx class. The SDK retries them
@@ -154,7 +156,7 @@ def add_counts(totals: dict[str, int], **counts: int) -> dict[str, int]:
 
 @dataclass
 class _Outcome:
-    kind: str  # copied, skipped, would_copy, archived, failed
+    kind: str  # copied, skipped, would_copy, archived, failed, unfinished (parts left)
     size: int = 0
     restore_started: bool = False
     error: str | None = None
@@ -198,6 +200,7 @@ def _one(
     obj: ObjectInfo,
     destination: ObjectInfo | None,
     settings: PageSettings,
+    job: MultipartJob | None = None,
 ) -> _Outcome:
     """Everything one object needs: decide, then copy (or restore, or count it archived)."""
     try:
@@ -214,8 +217,11 @@ def _one(
         if config.dry_run:
             return _Outcome("would_copy", obj.size)
         assert head is not None
-        copy_object(s3, config, obj, head, settings.copy)
+        if not copy_object(s3, config, obj, head, settings.copy, job):
+            return _Outcome("unfinished", obj.size)
         return _Outcome("copied", obj.size)
+    except MultipartError as error:
+        return _Outcome("failed", obj.size, error=f"{obj.key}: {error}")
     except ClientError as error:
         if is_transient(error):
             _rethrow(error)
@@ -246,17 +252,43 @@ def copy_page(
 
     Objects are counted as their chunk is done, so a page handed over part-way (its time ran
     short) counts exactly the objects before its new cursor; the next invocation counts the
-    rest."""
+    rest. A copy in parts that runs short of time hands the page over with the cursor before
+    its object, and the next invocation goes on with its upload (see multipart)."""
     sources, truncated = _first_page(
         s3, config.source, config.source_prefix, cursor, settings.page_size
     )
     counts = dict.fromkeys(COUNTERS, 0)
     counts["pages"] = 1
     errors: list[str] = []
+    if not cursor and not page_number and state_bucket and not config.dry_run:
+        # the start of the run's copy phase: uploads a stopped run left behind are aborted
+        try:
+            counts["uploads_aborted"] = abort_left_behind(
+                s3,
+                config.destination,
+                config.destination_prefix,
+                state_bucket,
+                config.run_id,
+                settings.copy.abandoned_after_s,
+                remaining_ms,
+                settings.time_margin_ms * 2,
+            )
+        except ClientError as error:
+            if is_transient(error):
+                _rethrow(error)
+            # not a reason to copy nothing: reported, and the next run tries again
+            errors.append(f"aborting the uploads left behind: {_code(error)}")
     if not sources:
         return cursor, True, counts, errors
     destinations = _range(
         s3, config.destination, config.destination_prefix, cursor, sources[-1].key
+    )
+    job = MultipartJob(
+        state_bucket,
+        config.run_id,
+        remaining_ms,
+        settings.time_margin_ms,
+        settings.copy.part_concurrency,
     )
     archived: list[str] = []
     new_cursor = cursor
@@ -267,11 +299,9 @@ def copy_page(
                 handed_over = True  # the next invocation goes on from the cursor
                 break
             chunk = sources[start : start + settings.chunk]
-            selected = [o for o in chunk if config.selected(o.key)]
-            counts["excluded"] += len(chunk) - len(selected)
             # each task gets its own copy of the context (logging, environment) it runs in
-            futures = [
-                pool.submit(
+            futures = {
+                obj.key: pool.submit(
                     contextvars.copy_context().run,
                     _one,
                     s3,
@@ -279,11 +309,24 @@ def copy_page(
                     obj,
                     destinations.get(obj.key),
                     settings,
+                    job,
                 )
-                for obj in selected
-            ]
-            for obj, future in zip(selected, futures, strict=True):
+                for obj in chunk
+                if config.selected(obj.key)
+            }
+            # Counted in key order up to the first object whose copy in parts ran short of
+            # time: the cursor stays before it, and the next invocation counts the rest
+            # (an object after it copied meanwhile is then counted skipped).
+            for obj in chunk:
+                future = futures.get(obj.key)
+                if future is None:
+                    counts["excluded"] += 1
+                    new_cursor = obj.key
+                    continue
                 outcome = future.result()  # S3ThrottledError: the page is retried
+                if outcome.kind == "unfinished":
+                    handed_over = True
+                    break
                 counts[outcome.kind] += 1
                 if outcome.kind == "copied":
                     counts["copied_bytes"] += outcome.size
@@ -294,7 +337,9 @@ def copy_page(
                     counts["restores_started"] += int(outcome.restore_started)
                 elif outcome.kind == "failed" and outcome.error and len(errors) < 5:
                     errors.append(outcome.error)
-            new_cursor = chunk[-1].key
+                new_cursor = obj.key
+            if handed_over:
+                break
     if archived and state_bucket:
         _stage(s3, state_bucket, f"{config.run_id}/archived/{page_number:08d}.json", archived)
     return new_cursor, (not truncated and not handed_over), counts, errors
