@@ -249,9 +249,12 @@ def copy_in_parts(
         with ThreadPoolExecutor(max_workers=job.part_concurrency) as pool:
             for start in range(0, len(todo), job.part_concurrency):
                 # twice the slowest window: a window slower than the last must still end
-                # before Lambda's timeout, or its parts are copied again
+                # before Lambda's timeout, or its parts are copied again. Once only for an
+                # invocation's first window, so that windows slower than a third of Lambda's
+                # 15 minutes still go on (each invocation would otherwise stop at once).
                 expected = int(record["window_ms"]) or _first_window_ms(int(record["part_size"]))
-                if job.remaining_ms() < job.time_margin_ms + 2 * expected:
+                factor = 2 if start else 1
+                if job.remaining_ms() < job.time_margin_ms + factor * expected:
                     return False
                 began = time.monotonic()
                 window = todo[start : start + job.part_concurrency]

@@ -161,3 +161,19 @@ def test_without_a_state_bucket_every_part_is_copied_in_one_invocation(aws_env: 
     assert (done, counts["copied"]) == (True, 3)
     assert _md5(s3, "dst", "big.bin") == hashlib.md5(BIG).hexdigest()  # noqa: S324
     assert _uploads(s3) == []
+
+
+def test_slow_windows_still_go_on_one_an_invocation(aws_env: None) -> None:
+    """An invocation's first window needs the time of one window, later ones twice it: parts
+    that take more than a third of Lambda's 15 minutes a window still make progress."""
+    s3 = _buckets()
+    config = SyncConfig(source="src", destination="dst", run_id="run-1")
+    cursor, _, _, _ = copy_page(s3, config, "", _settings(), _clock(3), STATE, 0)
+    record = _record(s3, "run-1")
+    record["window_ms"] = 400_000  # measured: slow parts
+    key = record_key("run-1", "dst", "big.bin")
+    s3.put_object(Bucket=STATE, Key=key, Body=json.dumps(record).encode())
+    # 500 s left: one window (20 s margin + 400 s), not a second (20 s + 800 s)
+    cursor, done, _, _ = copy_page(s3, config, cursor, _settings(), lambda: 500_000, STATE, 1)
+    assert (done, cursor) == (False, "a.txt")
+    assert [p["PartNumber"] for p in _record(s3, "run-1")["parts"]] == [1, 2, 3]
