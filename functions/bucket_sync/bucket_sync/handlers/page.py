@@ -49,9 +49,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise InvalidInputError(f'a page request needs "config" and a "phase" in {PHASES}')
     config = SyncConfig.from_dict(event["config"])
     settings = _settings()
-    # One connection per copy thread (and a few for the page's own listings): with botocore's
-    # default pool of 10, the threads beyond it would wait for a connection.
-    s3 = aws.client("s3", max_pool_connections=settings.concurrency + 4)
+    # A connection per thread that may copy at once (each copy thread, and for a large object
+    # its window of parts), and a few for the page's own listings: with botocore's default
+    # pool of 10, the threads beyond it would wait for a connection.
+    pool = settings.concurrency * max(1, settings.copy.part_concurrency) + 4
+    s3 = aws.client("s3", max_pool_connections=pool)
     if phase == "guard":
         return guard(config, event.get("copy") or {}, event.get("scan") or {})
     state_bucket = env_str("STATE_BUCKET")
@@ -127,6 +129,8 @@ def summarize(event: dict[str, Any], archived: list[str]) -> dict[str, Any]:
         "restores_started": merged["restores_started"],
         "archived_note": _archived_note(config, merged),
         "recreated": merged["recreated"],  # orphans the source had again at deletion: kept
+        # multipart uploads an earlier, stopped run left behind, aborted by this one
+        "uploads_aborted": merged["uploads_aborted"],
         "destination_encryption": config.get("destination_encryption", ""),
         "continuous": config.get("continuous_note", ""),
         "deletes": decision.get("reason", ""),
