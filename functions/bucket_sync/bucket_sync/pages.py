@@ -144,6 +144,8 @@ def _range(s3: Any, bucket: str, prefix: str, after: str, last: str) -> dict[str
             if obj.key > last:
                 return found
             found[obj.key] = obj
+            if obj.key == last:  # keys are unique and sorted: no need to list on to see it
+                return found
     return found
 
 
