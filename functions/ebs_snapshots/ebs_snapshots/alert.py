@@ -48,3 +48,30 @@ def failure_message(
         "link": execution_link(execution_arn),
     }
     return subject, body
+
+
+def failures_message(
+    results: list[dict[str, Any]], stage: str, execution_arn: str
+) -> tuple[str, dict[str, Any]] | None:
+    """One message for every snapshot of a run that failed (None if none did): each with its
+    snapshot, volume, state, error and cause; the first also at the top, as for one failure."""
+    failed = [r for r in results if isinstance(r, dict) and r.get("failure")]
+    if not failed:
+        return None
+    entries = [failure_message(item, stage, execution_arn)[1] for item in failed]
+    first = entries[0]
+    where = f"{first['snapshot'] or 'unknown snapshot'} at {first['state']}"
+    more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+    subject = (
+        f"Steward EBS snapshots ({stage}) FAILED at {first['state']}: {len(failed)} of "
+        f"{len(results)} snapshots ({where}{more})"
+    )
+    body = {
+        **first,
+        "failed": len(failed),
+        "total": len(results),
+        "failures": [
+            {k: e[k] for k in ("snapshot", "volume", "state", "error", "cause")} for e in entries
+        ],
+    }
+    return subject[:100], body

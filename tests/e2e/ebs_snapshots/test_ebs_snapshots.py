@@ -407,3 +407,42 @@ def test_a_snapshot_made_with_the_ec2_api_starts_the_machines_through_ec2s_own_e
         if e["source"] == "aws.ec2"
     ]
     assert sent == [(PRIMARY, "createSnapshot"), (DR, "copySnapshot")]
+
+
+def test_a_multi_volume_set_with_one_missing_snapshot_manages_the_other_seven_and_reports_it(
+    clouds: Any,
+) -> None:
+    """On AWS a failed inline Map iteration stops the others ("If any iteration fails, the
+    entire Map state fails"): each snapshot here catches its own failure, and the run reports
+    every failed one in one alert after the others are done."""
+    cloud = clouds()
+    alerts = TopicTap(cloud, "AlertTopic")
+    volumes = [volume(cloud) for _ in range(8)]
+    # The missing one first: the others are still to run when it fails.
+    snaps = ["snap-0badc0ffee0000000"] + [snapshot(cloud, v) for v in volumes[1:]]
+    pass_time(cloud, CREATE_SECONDS)
+    items = [
+        {
+            "snapshot_id": f"arn:aws:ec2::{PRIMARY}:snapshot/{s}",
+            "source": f"arn:aws:ec2::{PRIMARY}:volume/{v}",
+            "status": "completed",
+        }
+        for s, v in zip(snaps, volumes, strict=True)
+    ]
+    cloud.put_events([entry("create_snapshots_succeeded", snapshots=items)])
+    cloud.wait_idle(timeout=120)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert (run["status"], run["error"]) == ("FAILED", "SnapshotManagementFailed")
+    for snap, vol in zip(snaps[1:], volumes[1:], strict=True):
+        assert snapshots_of(cloud, vol)[snap].get(ebs.MANAGED_BY) == "steward"
+        assert len(dr_copies(cloud, snap)) == 1  # copied to the DR region
+    [alert] = alerts.messages()
+    body = json.loads(alert["Message"])
+    assert (body["failed"], body["total"]) == (1, 8)
+    [failure] = body["failures"]
+    assert (failure["snapshot"], failure["volume"], failure["state"]) == (
+        "snap-0badc0ffee0000000",
+        volumes[0],
+        "Tag",
+    )
+    assert failure["error"] == "SnapshotNotFoundError"

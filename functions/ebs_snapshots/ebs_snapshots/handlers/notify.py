@@ -7,8 +7,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import model_validator
 
-from ebs_snapshots.alert import failure_message
+from ebs_snapshots.alert import failure_message, failures_message
 from steward_common import aws
 from steward_common.alerts import publish_alert
 from steward_common.inputs import parse_event
@@ -20,16 +21,33 @@ logger, metrics = ops.logger, ops.metrics
 
 
 class NotifyRequest(BaseModel):
+    """One failed item (the DR machine), or every item's result of a run (the primary
+    machine's Map, whose failed items carry their `failure`)."""
+
     stage: str
-    item: dict[str, Any]
     execution_id: str
+    item: dict[str, Any] | None = None
+    results: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> NotifyRequest:
+        if (self.item is None) == (self.results is None):
+            raise ValueError('a notification request has "item" or "results", not both')
+        return self
 
 
 @ops.handler(correlation_id_path="execution_id")
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, NotifyRequest, "notification request")
-    subject, body = failure_message(request.item, request.stage, request.execution_id)
+    if request.results is not None:
+        made = failures_message(request.results, request.stage, request.execution_id)
+        if made is None:
+            return {"failed": 0, "total": len(request.results)}
+        subject, body = made
+    else:
+        subject, body = failure_message(request.item or {}, request.stage, request.execution_id)
     message_id = publish_alert(aws.client("sns"), env_str("ALERT_TOPIC_ARN"), subject, body)
-    metrics.add_metric(name="SnapshotFailuresReported", unit=MetricUnit.Count, value=1)
+    failed = int(body.get("failed", 1))
+    metrics.add_metric(name="SnapshotFailuresReported", unit=MetricUnit.Count, value=failed)
     logger.warning("snapshot run failed", extra={"alert": body})
-    return {"message_id": message_id}
+    return {"message_id": message_id, "failed": failed, "total": int(body.get("total", 1))}
