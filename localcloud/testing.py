@@ -253,16 +253,24 @@ def publish_as_service(
 
 
 class TopicTap:
-    """An SQS queue subscribed to a topic, as an operator's mailbox would be."""
+    """An SQS queue subscribed to a topic, as an operator's mailbox would be (in the topic's
+    stack's `region`: the default stack's by default)."""
 
-    def __init__(self, cloud: LocalCloud, topic_logical_id: str, name: str | None = None) -> None:
+    def __init__(
+        self,
+        cloud: LocalCloud,
+        topic_logical_id: str,
+        name: str | None = None,
+        region: str | None = None,
+    ) -> None:
         self.cloud = cloud
-        sqs = cloud.client("sqs")
+        self.region = region
+        sqs = cloud.client("sqs", region=region)
         self.url = sqs.create_queue(QueueName=name or f"tap-{topic_logical_id}")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        topic = cloud.physical_id(topic_logical_id)
+        topic = cloud.physical_id(topic_logical_id, region=region)
         # As on AWS, SNS may send to the queue only if the queue's policy says so.
         policy = {
             "Version": "2012-10-17",
@@ -277,11 +285,11 @@ class TopicTap:
             ],
         }
         sqs.set_queue_attributes(QueueUrl=self.url, Attributes={"Policy": json.dumps(policy)})
-        cloud.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        cloud.client("sns", region=region).subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
 
     def messages(self) -> list[dict[str, Any]]:
         """Every notification received since the last call (Subject, Message, attributes)."""
-        return drain(self.cloud, self.url)
+        return drain(self.cloud, self.url, region=self.region)
 
 
 # ------------------------------------------------------------------------------ CloudWatch

@@ -106,6 +106,7 @@ def test_the_asynchronously_invoked_functions_are_known() -> None:
     assert {f for f in FUNCTIONS if _invoked_asynchronously(f)} == {
         "AlertFormatterFunction",
         "BudgetRouterFunction",
+        "SnapshotNotifyFunction",
     }
 
 

@@ -75,3 +75,34 @@ def failures_message(
         ],
     }
     return subject[:100], body
+
+
+def copy_failed_message(
+    detail: dict[str, Any], copy_tags: dict[str, str]
+) -> tuple[str, dict[str, Any]]:
+    """A DR copy EC2 reported `failed` ("the snapshot copy may appear to complete, but
+    eventually fail" when its KMS key cannot be used): the source snapshot, the copy and EC2's
+    cause."""
+    source = ebs.resource_id(str(detail.get("source", "")))
+    copy = ebs.resource_id(str(detail.get("snapshot_id", "")))
+    region = (
+        str(detail.get("snapshot_id", "")).split(":")[3]
+        if str(detail.get("snapshot_id", "")).count(":") >= 3
+        else ""
+    )
+    subject = f"Steward EBS snapshots (dr) FAILED copy of {source or 'unknown snapshot'}"
+    body = {
+        "automation": "ebs-snapshot-management",
+        "kind": "failure",
+        "stage": "dr-copy",
+        "snapshot": source,
+        "volume": copy_tags.get(ebs.SOURCE_VOLUME, ""),
+        "copy": copy,
+        "region": region,
+        "state": "CopySnapshot",
+        "error": "CopySnapshotFailed",
+        "cause": str(detail.get("cause", "")),
+        "execution": "",
+        "link": "",
+    }
+    return subject[:100], body

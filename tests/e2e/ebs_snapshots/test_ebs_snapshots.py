@@ -446,3 +446,55 @@ def test_a_multi_volume_set_with_one_missing_snapshot_manages_the_other_seven_an
         "Tag",
     )
     assert failure["error"] == "SnapshotNotFoundError"
+
+
+def test_a_dr_copy_that_fails_later_raises_exactly_one_alert_naming_its_source(
+    clouds: Any,
+) -> None:
+    """The copy is accepted (the primary run succeeds) and fails when EC2 cannot use the DR
+    key: "the snapshot copy may appear to complete, but eventually fail" (EBS User Guide,
+    copying a snapshot); EC2's failed copySnapshot notification in the DR region raises the
+    DR stack's one alert."""
+    cloud = clouds(SnapshotKmsKeyId="alias/steward-dr")
+    kms = cloud.client("kms", region=DR)
+    key = kms.create_key(Description="DR copies")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/steward-dr", TargetKeyId=key)
+    dr_alerts = TopicTap(cloud, "AlertTopic", name="tap-dr", region=DR)
+    primary_alerts = TopicTap(cloud, "AlertTopic")
+    vol = volume(cloud)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [execution] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    kms.disable_key(KeyId=key.split("/")[-1])  # before EC2 gets to it
+    pass_time(cloud, COPY_SECONDS)
+    cloud.wait_idle(timeout=60)
+    [copy] = dr_copies(cloud, new)
+    assert described_state(cloud, copy, DR) == "error"
+    [alert] = dr_alerts.messages()
+    body = json.loads(alert["Message"])
+    assert (body["stage"], body["snapshot"], body["copy"]) == ("dr-copy", new, copy)
+    assert body["volume"] == vol and "disabled" in body["cause"]
+    assert primary_alerts.messages() == []
+    assert cloud.executions("SnapshotDrStateMachine", region=DR) == []  # nothing to retain
+
+
+def test_a_failed_copy_someone_else_made_raises_no_alert(clouds: Any) -> None:
+    cloud = clouds()
+    kms = cloud.client("kms", region=DR)
+    key = kms.create_key(Description="theirs")["KeyMetadata"]["Arn"]
+    dr_alerts = TopicTap(cloud, "AlertTopic", name="tap-dr", region=DR)
+    vol = volume(cloud)
+    theirs = snapshot(cloud, vol)
+    pass_time(cloud, CREATE_SECONDS)
+    kms.disable_key(KeyId=key.split("/")[-1])
+    cloud.client("ec2", region=DR).copy_snapshot(
+        SourceRegion=PRIMARY, SourceSnapshotId=theirs, Encrypted=True, KmsKeyId=key
+    )
+    pass_time(cloud, COPY_SECONDS)
+    cloud.wait_idle(timeout=60)
+    assert dr_alerts.messages() == []
+    # EC2's failed notification did reach the DR stack, which found the copy not Steward's.
+    logged = cloud.function_log("SnapshotNotifyFunction", region=DR)
+    assert any("a failed copy Steward did not make" in line for line in logged)
