@@ -498,3 +498,27 @@ def test_a_failed_copy_someone_else_made_raises_no_alert(clouds: Any) -> None:
     # EC2's failed notification did reach the DR stack, which found the copy not Steward's.
     logged = cloud.function_log("SnapshotNotifyFunction", region=DR)
     assert any("a failed copy Steward did not make" in line for line in logged)
+
+
+def test_locked_and_archived_snapshots_are_skipped_listed_and_never_an_error(
+    clouds: Any,
+) -> None:
+    cloud = clouds(SnapshotDrRegion="")
+    ec2 = cloud.client("ec2")
+    vol = volume(cloud)
+    older = history(cloud, vol, 9)  # newest first: with the new one, 10 for a retain of 7
+    pass_time(cloud, CREATE_SECONDS)
+    ec2.lock_snapshot(SnapshotId=older[-1], LockMode="governance", LockDuration=30)
+    ec2.modify_snapshot_tier(SnapshotId=older[-2], StorageTier="archive")
+    pass_time(cloud, 2 * 86400)  # archiving takes its time
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    left = set(snapshots_of(cloud, vol))
+    assert older[-1] in left  # locked: still there
+    assert older[-2] in left  # archived: neither counted nor deleted
+    # 7 kept besides the archived one: the new one and the 6 newest of the history; the
+    # locked one would have gone by count
+    assert left == {new, *older[:6], older[-2], older[-1]}

@@ -111,6 +111,7 @@ def test_listing_follows_next_token_across_every_page() -> None:
 def test_in_use_is_skipped_and_listed_and_gone_counts_as_deleted() -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(5)], None))
+    stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     stub.add_response("delete_snapshot", {}, {"SnapshotId": "snap-0002"})
     stub.add_client_error(
         "delete_snapshot", "InvalidSnapshot.InUse", expected_params={"SnapshotId": "snap-0003"}
@@ -135,6 +136,7 @@ def test_in_use_is_skipped_and_listed_and_gone_counts_as_deleted() -> None:
 def test_throttling_becomes_a_retryable_error_the_state_machine_names() -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page(["snap-0000", "snap-0001"], None))
+    stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     stub.add_client_error("delete_snapshot", "RequestLimitExceeded")
     with stub, pytest.raises(ebs.SnapshotLimitExceeded, match="RequestLimitExceeded"):
         retain_snapshots(
@@ -151,6 +153,7 @@ def test_throttling_becomes_a_retryable_error_the_state_machine_names() -> None:
 def test_dry_run_deletes_nothing() -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(4)], None))
+    stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     with stub:  # any delete call would find no stubbed response and fail
         result = retain_snapshots(
             ec2,
@@ -167,6 +170,7 @@ def test_dry_run_deletes_nothing() -> None:
 def test_an_unexpected_error_is_not_swallowed() -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page(["snap-0000", "snap-0001"], None))
+    stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     stub.add_client_error("delete_snapshot", "UnauthorizedOperation")
     with stub, pytest.raises(ClientError, match="UnauthorizedOperation"):
         retain_snapshots(
@@ -178,3 +182,40 @@ def test_an_unexpected_error_is_not_swallowed() -> None:
             now=NOW,
             dry_run=False,
         )
+
+
+def test_archived_snapshots_neither_count_nor_go() -> None:
+    archived = [
+        Snapshot("snap-arc1", NOW - timedelta(days=90), "completed", storage_tier="archive"),
+        Snapshot("snap-arc2", NOW - timedelta(days=200), "completed", storage_tier="archive"),
+    ]
+    decided = plan(snaps(8) + archived, retain=7, retain_days=30, now=NOW, trigger="snap-0000")
+    assert decided.archived == ["snap-arc1", "snap-arc2"]
+    assert len(decided.keep) == 7 and decided.delete == ["snap-0007"]
+
+
+def test_a_locked_snapshot_is_skipped_and_listed_never_an_error() -> None:
+    ec2, stub = _stubbed_ec2()
+    stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(5)], None))
+    stub.add_response(
+        "describe_locked_snapshots",
+        {"Snapshots": [{"SnapshotId": "snap-0003", "LockState": "governance"}]},
+        {"SnapshotIds": ["snap-0002", "snap-0003", "snap-0004"]},
+    )
+    stub.add_response("delete_snapshot", {}, {"SnapshotId": "snap-0002"})
+    # locked between the look and the delete: answered as a lock, not an error
+    stub.add_client_error(
+        "delete_snapshot", "SnapshotLocked", expected_params={"SnapshotId": "snap-0004"}
+    )
+    with stub:
+        result = retain_snapshots(
+            ec2,
+            volume_id="vol-1",
+            trigger="snap-0000",
+            retain=2,
+            retain_days=0,
+            now=NOW,
+            dry_run=False,
+        )
+    assert result.deleted == ["snap-0002"]
+    assert result.locked == ["snap-0003", "snap-0004"]

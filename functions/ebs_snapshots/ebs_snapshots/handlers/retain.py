@@ -45,5 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     metrics.add_metric(name="SnapshotsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     metrics.add_metric(name="SnapshotsInUse", unit=MetricUnit.Count, value=len(result.in_use))
+    metrics.add_metric(name="SnapshotsLocked", unit=MetricUnit.Count, value=len(result.locked))
+    metrics.add_metric(name="SnapshotsArchived", unit=MetricUnit.Count, value=len(result.archived))
     logger.info("retention applied", extra={"retention": asdict(result)})
     return asdict(result)
