@@ -453,22 +453,26 @@ class LocalCloud:
         """Wait until no execution runs and no asynchronous invocation is in flight."""
         deadline = time.monotonic() + timeout
         quiet_checks = 0
+        running: list[str] = []
         while True:
             remaining = deadline - time.monotonic()
             busy = not self._core.dispatcher.wait(max(0.0, min(remaining, 1.0)))
-            running = self._running()
+            # Listing the executions is a round of API calls: only once the dispatcher is idle,
+            # and not in a tight loop (it takes the interpreter from the work being waited on).
+            running = [] if busy else self._running()
             if not busy and not running and self._core.dispatcher.pending == 0:
                 quiet_checks += 1
                 if quiet_checks >= 2:  # twice in a row: nothing was handing work on
                     return
+                time.sleep(0.01)
             else:
                 quiet_checks = 0
+                time.sleep(0.05)
             if time.monotonic() >= deadline:
                 raise IdleTimeoutError(
                     f"still busy after {timeout}s: {self._core.dispatcher.pending} asynchronous "
-                    f"invocation(s), running executions {running}"
+                    f"invocation(s), running executions {running or self._running()}"
                 )
-            time.sleep(0.01)
 
 
 def _maybe_json(text: str | None) -> Any:

@@ -522,3 +522,38 @@ def test_locked_and_archived_snapshots_are_skipped_listed_and_never_an_error(
     # 7 kept besides the archived one: the new one and the 6 newest of the history; the
     # locked one would have gone by count
     assert left == {new, *older[:6], older[-2], older[-1]}
+
+
+def test_thirty_copies_against_the_quota_of_twenty_all_complete(clouds: Any) -> None:
+    """EC2 allows 20 concurrent snapshot copies per destination region (the local cloud's
+    ResourceLimitExceeded beyond it); a copy takes hours, so the ten refused ones wait for a
+    slot (15-minute waits) instead of failing after a few minutes of retries."""
+    cloud = clouds()
+    hours = 40 * 60  # longer than a retry schedule alone waits (the old one: about 23 minutes)
+    snapshot_timings(cloud, create_seconds=CREATE_SECONDS, copy_seconds=hours)
+    pairs = [(vol, snapshot(cloud, vol)) for vol in (volume(cloud) for _ in range(30))]
+    pass_time(cloud, CREATE_SECONDS)
+    for start in range(0, 30, 10):  # PutEvents takes up to 10 entries
+        cloud.put_events([created(snap, vol) for vol, snap in pairs[start : start + 10]])
+    cloud.wait_idle(timeout=300)
+    runs = cloud.executions("SnapshotPrimaryStateMachine")
+    assert len(runs) == 30
+    assert {r["status"] for r in runs} == {"SUCCEEDED"}, [r["cause"] for r in runs if r["cause"]]
+    copies = [dr_copies(cloud, snap) for _, snap in pairs]
+    assert all(len(c) == 1 for c in copies)
+    pass_time(cloud, hours)
+    cloud.wait_idle(timeout=120)
+    assert {described_state(cloud, c[0], DR) for c in copies} == {"completed"}
+    waited = [
+        r
+        for r in runs
+        if any(
+            e.get("stateEnteredEventDetails", {}).get("name") == "WaitForCopySlot"
+            for e in cloud.client("stepfunctions").get_execution_history(
+                executionArn=r["arn"], maxResults=1000
+            )["events"]
+        )
+    ]
+    # Some of the ten beyond the quota of 20 waited for a slot (how many depends on when the
+    # shared clock let the first copies complete), and none failed for it.
+    assert waited
