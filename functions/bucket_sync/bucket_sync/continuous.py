@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from bucket_sync.compare import ObjectInfo, same_content
 from bucket_sync.config import SyncConfig
 from bucket_sync.copying import CopySettings, copy_object, is_archived
-from bucket_sync.pages import is_transient
+from bucket_sync.s3_errors import error_code, is_transient
 from steward_common.errors import ConfigurationError, InvalidInputError, TransientError
 
 Outcome = Literal[
@@ -136,15 +136,11 @@ def parse_event(body: str) -> S3Change:
     return change
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 def _head(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     try:
         head: dict[str, Any] = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
     except ClientError as error:
-        if _code(error) in _MISSING:
+        if error_code(error) in _MISSING:
             return None
         raise
     return head
@@ -173,7 +169,7 @@ def _hand_to_sync(sfn: Any, machine_arn: str, config: SyncConfig, rel: str, etag
             input=json.dumps({k: v for k, v in request.items() if v is not None}),
         )
     except ClientError as error:
-        if _code(error) != "ExecutionAlreadyExists":
+        if error_code(error) != "ExecutionAlreadyExists":
             raise
 
 
@@ -198,7 +194,7 @@ def reconcile(
             )
         except ClientError as error:
             if is_transient(error):
-                raise ContinuousSyncThrottledError(f"S3 answered {_code(error)}") from error
+                raise ContinuousSyncThrottledError(f"S3 answered {error_code(error)}") from error
             raise
     return outcomes or ["ignored"]
 
@@ -240,7 +236,7 @@ def _reconcile_one(
     try:
         copy_object(s3, config, obj, source, settings)
     except ClientError as error:
-        if _code(error) in _MISSING:  # deleted since the HEAD: mirror that
+        if error_code(error) in _MISSING:  # deleted since the HEAD: mirror that
             return _delete(s3, config, destination_key)
         raise
     return "copied"

@@ -35,6 +35,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bucket_sync.s3_errors import error_code, is_transient
+
 MIB = 1024**2
 MIN_PART = 5 * MIB
 MAX_PART = 5 * 1024**3
@@ -94,15 +96,11 @@ def index_key(upload_id: str) -> str:
     return f"{INDEX_PREFIX}{hashlib.sha256(upload_id.encode()).hexdigest()}.json"
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", "error"))
-
-
 def _read(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
-        if _code(error) in ("NoSuchKey", "404"):
+        if error_code(error) in ("NoSuchKey", "404"):
             return None
         raise
     found: dict[str, Any] = json.loads(body)
@@ -128,7 +126,7 @@ def _abort(s3: Any, bucket: str, key: str, upload_id: str) -> None:
     try:
         s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
     except ClientError as error:
-        if _code(error) not in GONE_CODES:
+        if error_code(error) not in GONE_CODES:
             raise
 
 
@@ -146,7 +144,7 @@ def _listed_parts(s3: Any, record: dict[str, Any]) -> dict[int, str] | None:
             for part in page.get("Parts", []):
                 found[int(part["PartNumber"])] = str(part["ETag"])
     except ClientError as error:
-        if _code(error) in GONE_CODES:
+        if error_code(error) in GONE_CODES:
             return None
         raise
     return found
@@ -193,7 +191,7 @@ def _copy_part(
             PartNumber=number,
         )
     except ClientError as error:
-        if _code(error) in ("PreconditionFailed", "412"):
+        if error_code(error) in ("PreconditionFailed", "412"):
             raise SourceChangedError("the source changed during its copy in parts") from error
         raise
     result = answer["CopyPartResult"]
@@ -285,32 +283,15 @@ def copy_in_parts(
         _save(s3, job, record)
         raise
     except ClientError as error:
-        if not _transient(error):
+        if not is_transient(error):
             # a failure a retry would not mend (access, KMS, ...): nothing to go on with
             _abort(s3, record["bucket"], record["key"], record["upload_id"])
-            record["state"] = f"aborted: {_code(error)}"
+            record["state"] = f"aborted: {error_code(error)}"
             _save(s3, job, record)
         raise  # a transient one fails the page: its retry resumes the upload from the record
     record["state"] = "done"
     _save(s3, job, record)
     return True
-
-
-# as pages.TRANSIENT_CODES (pages imports this module): "later, not never"
-_TRANSIENT = (
-    "SlowDown",
-    "503",
-    "500",
-    "ServiceUnavailable",
-    "InternalError",
-    "RequestTimeout",
-    "RequestLimitExceeded",
-)
-
-
-def _transient(error: ClientError) -> bool:
-    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    return _code(error) in _TRANSIENT or status >= 500
 
 
 def abort_left_behind(

@@ -30,6 +30,7 @@ from bucket_sync.copying import (
     start_restore,
 )
 from bucket_sync.multipart import MultipartError, MultipartJob, abort_left_behind
+from bucket_sync.s3_errors import TRANSIENT_CODES, error_code, is_transient
 from steward_common.errors import TransientError
 
 COUNTERS = (
@@ -51,20 +52,7 @@ COUNTERS = (
     "uploads_aborted",  # multipart uploads of stopped runs, aborted
     "pages",
 )
-# S3's answers that mean "later, not never": SlowDown and the 5xx class. The SDK retries them
-# with backoff first (adaptive mode, 10 attempts); what is left fails the page, which the state
-# machine retries (S3ThrottledError), never counted as a failed copy.
-TRANSIENT_CODES = (
-    "SlowDown",
-    "503",
-    "500",
-    "ServiceUnavailable",
-    "InternalError",
-    "RequestTimeout",
-    "RequestLimitExceeded",
-)
 ARCHIVE_CODES = ("InvalidObjectState", "ObjectNotInActiveTierError")
-_STATE_LIST_LIMIT = 1000  # keys per staged list (archived objects, orphans)
 
 
 class S3ThrottledError(TransientError):
@@ -80,18 +68,11 @@ class PageSettings:
     copy: CopySettings = field(default_factory=CopySettings)
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", "error"))
-
-
-def is_transient(error: ClientError) -> bool:
-    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    return _code(error) in TRANSIENT_CODES or status >= 500
-
-
 def _rethrow(error: ClientError) -> None:
     if is_transient(error):
-        raise S3ThrottledError(f"S3 answered {_code(error)} beyond the SDK's retries") from error
+        raise S3ThrottledError(
+            f"S3 answered {error_code(error)} beyond the SDK's retries"
+        ) from error
     raise error
 
 
@@ -227,9 +208,9 @@ def _one(
     except ClientError as error:
         if is_transient(error):
             _rethrow(error)
-        if _code(error) in ARCHIVE_CODES:  # archived since the HEAD
+        if error_code(error) in ARCHIVE_CODES:  # archived since the HEAD
             return _Outcome("archived", obj.size)
-        return _Outcome("failed", obj.size, error=f"{obj.key}: {_code(error)}")
+        return _Outcome("failed", obj.size, error=f"{obj.key}: {error_code(error)}")
 
 
 def _stage(s3: Any, state_bucket: str, key: str, body: Any) -> None:
@@ -279,7 +260,7 @@ def copy_page(
             if is_transient(error):
                 _rethrow(error)
             # not a reason to copy nothing: reported, and the next run tries again
-            errors.append(f"aborting the uploads left behind: {_code(error)}")
+            errors.append(f"aborting the uploads left behind: {error_code(error)}")
     if not sources:
         return cursor, True, counts, errors
     destinations = _range(
