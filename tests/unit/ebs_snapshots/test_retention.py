@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -10,7 +11,13 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from ebs_snapshots import ebs
-from ebs_snapshots.retention import Snapshot, list_managed, plan, retain_snapshots
+from ebs_snapshots.retention import (
+    RetentionResult,
+    Snapshot,
+    list_managed,
+    plan,
+    retain_snapshots,
+)
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
@@ -108,6 +115,19 @@ def test_listing_follows_next_token_across_every_page() -> None:
     assert [s.snapshot_id for s in listed] == ["snap-0001", "snap-0002", "snap-0003", "snap-0004"]
 
 
+def _retain(ec2: Any, *, retain: int, dry_run: bool = False) -> RetentionResult:
+    """The Retain step for vol-1, started by snap-0000, with no age limit."""
+    return retain_snapshots(
+        ec2,
+        volume_id="vol-1",
+        trigger="snap-0000",
+        retain=retain,
+        retain_days=0,
+        now=NOW,
+        dry_run=dry_run,
+    )
+
+
 def test_in_use_is_skipped_and_listed_and_gone_counts_as_deleted() -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(5)], None))
@@ -120,15 +140,7 @@ def test_in_use_is_skipped_and_listed_and_gone_counts_as_deleted() -> None:
         "delete_snapshot", "InvalidSnapshot.NotFound", expected_params={"SnapshotId": "snap-0004"}
     )
     with stub:
-        result = retain_snapshots(
-            ec2,
-            volume_id="vol-1",
-            trigger="snap-0000",
-            retain=2,
-            retain_days=0,
-            now=NOW,
-            dry_run=False,
-        )
+        result = _retain(ec2, retain=2)
     assert result.deleted == ["snap-0002", "snap-0004"]
     assert result.in_use == ["snap-0003"]
 
@@ -139,15 +151,7 @@ def test_throttling_becomes_a_retryable_error_the_state_machine_names() -> None:
     stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     stub.add_client_error("delete_snapshot", "RequestLimitExceeded")
     with stub, pytest.raises(ebs.SnapshotLimitExceeded, match="RequestLimitExceeded"):
-        retain_snapshots(
-            ec2,
-            volume_id="vol-1",
-            trigger="snap-0000",
-            retain=1,
-            retain_days=0,
-            now=NOW,
-            dry_run=False,
-        )
+        _retain(ec2, retain=1)
 
 
 def test_dry_run_deletes_nothing() -> None:
@@ -155,15 +159,7 @@ def test_dry_run_deletes_nothing() -> None:
     stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(4)], None))
     stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     with stub:  # any delete call would find no stubbed response and fail
-        result = retain_snapshots(
-            ec2,
-            volume_id="vol-1",
-            trigger="snap-0000",
-            retain=2,
-            retain_days=0,
-            now=NOW,
-            dry_run=True,
-        )
+        result = _retain(ec2, retain=2, dry_run=True)
     assert result.would_delete == ["snap-0002", "snap-0003"] and result.deleted == []
 
 
@@ -173,15 +169,7 @@ def test_an_unexpected_error_is_not_swallowed() -> None:
     stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     stub.add_client_error("delete_snapshot", "UnauthorizedOperation")
     with stub, pytest.raises(ClientError, match="UnauthorizedOperation"):
-        retain_snapshots(
-            ec2,
-            volume_id="vol-1",
-            trigger="snap-0000",
-            retain=1,
-            retain_days=0,
-            now=NOW,
-            dry_run=False,
-        )
+        _retain(ec2, retain=1)
 
 
 def test_archived_snapshots_neither_count_nor_go() -> None:
@@ -208,14 +196,6 @@ def test_a_locked_snapshot_is_skipped_and_listed_never_an_error() -> None:
         "delete_snapshot", "SnapshotLocked", expected_params={"SnapshotId": "snap-0004"}
     )
     with stub:
-        result = retain_snapshots(
-            ec2,
-            volume_id="vol-1",
-            trigger="snap-0000",
-            retain=2,
-            retain_days=0,
-            now=NOW,
-            dry_run=False,
-        )
+        result = _retain(ec2, retain=2)
     assert result.deleted == ["snap-0002"]
     assert result.locked == ["snap-0003", "snap-0004"]
