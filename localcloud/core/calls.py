@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
@@ -119,8 +120,13 @@ def _authorize(
         return None
     # Answered here, as the service would: the client raises its ClientError for the code.
     response = AWSResponse("https://localcloud.invalid/", refusal.status, HTTPHeaders(), None)
+    code, message = refusal.code, refusal.message
+    if model.http.get("method") == "HEAD":
+        # A HEAD answer has no body to name the error: the SDK names it by the status alone,
+        # as S3's HeadObject and HeadBucket refusals reach a caller ("403", "Forbidden").
+        code, message = str(refusal.status), HTTPStatus(refusal.status).phrase
     parsed = {
-        "Error": {"Code": refusal.code, "Message": refusal.message},
+        "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {
             "HTTPStatusCode": refusal.status,
             "HTTPHeaders": {},

@@ -457,3 +457,21 @@ def test_sessions_issued_before_a_revocation_are_denied_by_token_issue_time(
     )
     assert error_code(before.list_buckets) == "AccessDenied"
     after.list_buckets()
+
+
+def test_reading_a_missing_object_is_404_only_with_list_bucket(cloud: LocalCloud) -> None:
+    """API Reference, GetObject and HeadObject, Permissions: "If you have the s3:ListBucket
+    permission on the bucket, Amazon S3 returns an HTTP status code 404 Not Found error. If
+    you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403
+    Access Denied error." """
+    cloud.client("s3").create_bucket(Bucket="site")
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*"}
+    listing = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::site"}
+    reader = user(cloud, "reader", read).client("s3")
+    lister = user(cloud, "lister", read, listing).client("s3")
+    cloud.client("s3").put_object(Bucket="site", Key="here", Body=b"x")
+    assert reader.head_object(Bucket="site", Key="here")["ContentLength"] == 1
+    assert error_code(lambda: reader.head_object(Bucket="site", Key="gone")) == "403"
+    assert error_code(lambda: reader.get_object(Bucket="site", Key="gone")) == "AccessDenied"
+    assert error_code(lambda: lister.head_object(Bucket="site", Key="gone")) == "404"
+    assert error_code(lambda: lister.get_object(Bucket="site", Key="gone")) == "NoSuchKey"

@@ -263,6 +263,25 @@ class Authorizer:
             return None
         return self.kms_key_arn(region, str(head.get("SSEKMSKeyId") or "alias/aws/s3"))
 
+    def object_missing(self, bucket: str, key: str, version: str | None) -> bool:
+        """Whether S3 would answer 404 for the object (a bucket that is missing too counts
+        as not: S3 answers NoSuchBucket for it itself)."""
+        try:
+            s3, _ = self._s3(bucket)
+            s3.head_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))
+        except self.core.clients("s3").exceptions.ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return bool(status == 404) and self._bucket_exists(bucket)
+        return False
+
+    def _bucket_exists(self, bucket: str) -> bool:
+        try:
+            s3, _ = self._s3(bucket)
+            s3.head_bucket(Bucket=bucket)
+        except self.core.clients("s3").exceptions.ClientError:
+            return False
+        return True
+
     def bucket_kms_key(self, bucket: str) -> str | None:
         try:
             s3, region = self._s3(bucket)

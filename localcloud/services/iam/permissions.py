@@ -35,6 +35,7 @@ class Lookups(Protocol):
     def secret_arn(self, region: str, secret_id: str) -> str: ...
     def snapshot_tags(self, region: str, snapshot_id: str) -> dict[str, str] | None: ...
     def object_kms_key(self, bucket: str, key: str, version: str | None) -> str | None: ...
+    def object_missing(self, bucket: str, key: str, version: str | None) -> bool: ...
     def bucket_kms_key(self, bucket: str) -> str | None: ...
     def kms_key_arn(self, region: str, key: str) -> str: ...
     def snapshot_kms_key(self, region: str, snapshot_id: str) -> str | None: ...
@@ -114,17 +115,33 @@ def _bucket(action: str) -> Callable[[Call], list[Need]]:
     return lambda c: [Need(action, _s3_bucket(c))]
 
 
+def _missing(c: Call, bucket: str, key: str, version: str | None) -> list[Need]:
+    """Reading an object that does not exist: "If you have the s3:ListBucket permission on the
+    bucket, Amazon S3 returns an HTTP status code 404 Not Found error. If you don't have the
+    s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error"
+    (API Reference, GetObject and HeadObject, Permissions)."""
+    if c.lookups.object_missing(bucket, key, version):
+        return [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}")]
+    return []
+
+
 def _get_object(c: Call) -> list[Need]:
     version = c.params.get("VersionId")
     action = "s3:GetObjectVersion" if version else "s3:GetObject"
     bucket, key = str(c.params["Bucket"]), str(c.params["Key"])
-    return [Need(action, _s3_object(bucket, key)), *_decrypting(c, bucket, key, version)]
+    return [
+        Need(action, _s3_object(bucket, key)),
+        *_missing(c, bucket, key, version),
+        *_decrypting(c, bucket, key, version),
+    ]
 
 
 def _head_object(c: Call) -> list[Need]:
     # HEAD reads the metadata only: S3 does not decrypt the object for it.
-    action = "s3:GetObjectVersion" if c.params.get("VersionId") else "s3:GetObject"
-    return [Need(action, _s3_object(c.params["Bucket"], c.params["Key"]))]
+    version = c.params.get("VersionId")
+    action = "s3:GetObjectVersion" if version else "s3:GetObject"
+    bucket, key = str(c.params["Bucket"]), str(c.params["Key"])
+    return [Need(action, _s3_object(bucket, key)), *_missing(c, bucket, key, version)]
 
 
 def _copy_source(source: Any) -> tuple[str, str, str | None]:

@@ -35,6 +35,9 @@ class Lookups:
     def object_kms_key(self, bucket: str, key: str, version: str | None) -> str | None:
         return KEY
 
+    def object_missing(self, bucket: str, key: str, version: str | None) -> bool:
+        return False
+
     def bucket_kms_key(self, bucket: str) -> str | None:
         return KEY
 
