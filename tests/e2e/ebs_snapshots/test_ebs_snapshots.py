@@ -19,6 +19,7 @@ from localcloud.testing import (
 )
 from tests.support.events import load_event
 from tests.support.paths import TEMPLATE
+from tests.support.taps import drain
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 CREATE_SECONDS, COPY_SECONDS = 30, 600  # how long a snapshot and a copy take on the clock
@@ -448,6 +449,24 @@ def test_a_multi_volume_set_with_one_missing_snapshot_manages_the_other_seven_an
     assert failure["error"] == "SnapshotNotFoundError"
 
 
+def _a_copy_that_fails_later(cloud: LocalCloud) -> tuple[str, str]:
+    """(volume, snapshot) whose DR copy EC2 accepts and then fails: the DR key is disabled
+    before EC2 gets to it."""
+    kms = cloud.client("kms", region=DR)
+    key = kms.create_key(Description="DR copies")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/steward-dr", TargetKeyId=key)
+    vol = volume(cloud)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [execution] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert execution["status"] == "SUCCEEDED", execution["cause"]
+    kms.disable_key(KeyId=key.split("/")[-1])
+    pass_time(cloud, COPY_SECONDS)
+    cloud.wait_idle(timeout=60)
+    return vol, new
+
+
 def test_a_dr_copy_that_fails_later_raises_exactly_one_alert_naming_its_source(
     clouds: Any,
 ) -> None:
@@ -456,20 +475,9 @@ def test_a_dr_copy_that_fails_later_raises_exactly_one_alert_naming_its_source(
     copying a snapshot); EC2's failed copySnapshot notification in the DR region raises the
     DR stack's one alert."""
     cloud = clouds(SnapshotKmsKeyId="alias/steward-dr")
-    kms = cloud.client("kms", region=DR)
-    key = kms.create_key(Description="DR copies")["KeyMetadata"]["Arn"]
-    kms.create_alias(AliasName="alias/steward-dr", TargetKeyId=key)
     dr_alerts = TopicTap(cloud, "AlertTopic", name="tap-dr", region=DR)
     primary_alerts = TopicTap(cloud, "AlertTopic")
-    vol = volume(cloud)
-    new = snapshot(cloud, vol)
-    cloud.put_events([created(new, vol)])
-    cloud.wait_idle(timeout=60)
-    [execution] = cloud.executions("SnapshotPrimaryStateMachine")
-    assert execution["status"] == "SUCCEEDED", execution["cause"]
-    kms.disable_key(KeyId=key.split("/")[-1])  # before EC2 gets to it
-    pass_time(cloud, COPY_SECONDS)
-    cloud.wait_idle(timeout=60)
+    vol, new = _a_copy_that_fails_later(cloud)
     [copy] = dr_copies(cloud, new)
     assert described_state(cloud, copy, DR) == "error"
     [alert] = dr_alerts.messages()
@@ -478,6 +486,19 @@ def test_a_dr_copy_that_fails_later_raises_exactly_one_alert_naming_its_source(
     assert body["volume"] == vol and "disabled" in body["cause"]
     assert primary_alerts.messages() == []
     assert cloud.executions("SnapshotDrStateMachine", region=DR) == []  # nothing to retain
+
+
+def test_a_copy_failure_the_dr_stack_cannot_publish_waits_in_its_failed_invocations_queue(
+    clouds: Any,
+) -> None:
+    """The DR stack's topics' key disabled too: SnapshotNotifyFunction's Publish fails, and
+    after Lambda's retries its OnFailure destination keeps EC2's notification."""
+    cloud = clouds(SnapshotKmsKeyId="alias/steward-dr")
+    cloud.client("kms", region=DR).disable_key(KeyId=cloud.physical_id("TopicKey", region=DR))
+    _, new = _a_copy_that_fails_later(cloud)
+    [record] = drain(cloud, "FailedInvocationsQueue", region=DR)
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"]["item"]["detail"]["source"].endswith(new)
 
 
 def test_a_failed_copy_someone_else_made_raises_no_alert(clouds: Any) -> None:
