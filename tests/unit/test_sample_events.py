@@ -157,10 +157,19 @@ def template_rules() -> dict[str, Rule]:
                 for k in ("Input", "InputPath", "InputTransformer")
                 if k in event_props
             }
+            raw = (event.get("Properties") or {}).get("Schedule")
             rules[logical_id + name] = Rule(
                 logical_id + name,
                 event_props.get("Pattern"),
-                event_props.get("Schedule") or event_props.get("ScheduleExpression"),
+                event_props.get("Schedule")
+                or event_props.get("ScheduleExpression")
+                # a schedule that is a parameter empty by default (the resource's Condition
+                # then leaves it out): the parameter's name
+                or (
+                    f"the parameter {raw['Ref']}"
+                    if isinstance(raw, dict) and "Ref" in raw
+                    else None
+                ),
                 [target],
             )
     return rules
@@ -224,9 +233,11 @@ PARTS: dict[str, Callable[[Any], list[Any]]] = {
     "bucket_sync.handlers.validate": lambda e: [e.get("request")],
     "cost_controls.handlers.budget_router": lambda e: [e],
     "cost_controls.handlers.cost_action": lambda e: [e],
+    "ebs_snapshots.handlers.adopt": lambda e: [e],
     "ebs_snapshots.handlers.copy": lambda e: [e],
     "ebs_snapshots.handlers.notify": lambda e: [e],
     "ebs_snapshots.handlers.retain": lambda e: [e],
+    "ebs_snapshots.handlers.schedule": lambda e: [e],
     "ebs_snapshots.handlers.tag": lambda e: [e],
     "ecs_metrics.handlers.sampler": _sqs_bodies,
 }
@@ -348,6 +359,10 @@ def assert_is_what_the_schedule_sends(row: Row, rule: Rule, event: dict[str, Any
     for target in rule.targets:
         given = target_input(target, event, rule_arn=rule_arn, rule_name=name)
         inputs = [r.load() for r in rows_of("state-machine", row.key) if r.target == target["Arn"]]
+        handler = str(resources()[target["Arn"]]["Properties"].get("Handler", "")).rpartition(".")[
+            0
+        ]
+        inputs += [r.load() for r in rows_of("handler", row.key) if r.target == handler]
         assert given in inputs, f"{target['Arn']} gets {given}, none of events/{row.key}'s inputs"
 
 

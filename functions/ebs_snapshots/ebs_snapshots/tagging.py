@@ -1,11 +1,13 @@
-"""The Tag step: decide whether Steward manages a new snapshot, and tag it if so.
+"""The Tag step: decide whether Steward manages a new snapshot, tag it, and record it.
 
-Primary region: a snapshot just created. Steward leaves alone snapshots that DLM or AWS
-Backup made, snapshots or volumes tagged `steward:managed=false`, and volumes outside the
-optional selector. It copies the volume's user tags and adds its management tags.
+Primary region: a snapshot just created. Steward leaves alone snapshots a known tool made
+(`ebs.made_by_another_tool`), snapshots or volumes tagged `steward:managed=false`, and, with a
+selector, volumes outside it. It copies the volume's user tags and adds its own. A snapshot of a
+selected volume is recorded in the ownership table, which is what lets retention delete it; with
+the selector empty Steward tags and copies every snapshot but records none, so deletes nothing.
 
-DR region: a copy just completed. Only copies Steward made (they carry its tags from the
-copy) are managed; their retention is the one recorded on them.
+DR region: a copy just completed. It is managed only if the primary stack's Copy step recorded
+it in this stack's table; its tags are never asked (anyone may write them).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ebs_snapshots import ebs
+from ebs_snapshots.ownership import OwnershipTable, Record
 from steward_common.errors import ConfigurationError
 from steward_common.settings import env_int, env_list, env_str
 
@@ -82,26 +85,50 @@ def _unmanaged(snapshot_id: str, volume_id: str, reason: str) -> dict[str, Any]:
     return {"managed": False, "snapshot_id": snapshot_id, "volume_id": volume_id, "reason": reason}
 
 
+# What every run says when the selector is empty (and the stack's SnapshotDeletion output).
+NOTHING_DELETED = (
+    "SnapshotVolumeSelector is empty: Steward tags and copies snapshots but deletes none"
+)
+
+
+def selected(selector: tuple[str, str | None] | None, volume_tags: dict[str, str] | None) -> bool:
+    """Whether the selector opts the volume in (a volume that no longer exists is not)."""
+    if selector is None or volume_tags is None:
+        return False
+    key, value = selector
+    return key in volume_tags and (value is None or volume_tags[key] == value)
+
+
+def selector_text(selector: tuple[str, str | None]) -> str:
+    key, value = selector
+    return key if value is None else f"{key}={value}"
+
+
 def tag_new_snapshot(
-    ec2: Any, settings: TagSettings, snapshot_id: str, volume_id: str, region: str
+    ec2: Any,
+    table: OwnershipTable,
+    settings: TagSettings,
+    snapshot_id: str,
+    volume_id: str,
+    region: str,
+    *,
+    recorded_by: str = "",
 ) -> dict[str, Any]:
     snapshot = _describe_snapshot(ec2, snapshot_id)
     snapshot_tags = ebs.tags_of(snapshot)
-    other = ebs.made_by_another_service(snapshot_tags, snapshot.get("Description", ""))
+    other = ebs.made_by_another_tool(snapshot_tags, snapshot.get("Description", ""))
     if other:
         return _unmanaged(snapshot_id, volume_id, f"made by {other}, which manages it")
     volume_tags = _volume_tags(ec2, volume_id)
     if snapshot_tags.get(ebs.OPT_OUT) == "false" or (volume_tags or {}).get(ebs.OPT_OUT) == "false":
         return _unmanaged(snapshot_id, volume_id, "tagged steward:managed=false")
-    if settings.volume_selector is not None:
-        key, value = settings.volume_selector
-        if (
-            volume_tags is None
-            or key not in volume_tags
-            or (value is not None and volume_tags[key] != value)
-        ):
-            wanted = key if value is None else f"{key}={value}"
-            return _unmanaged(snapshot_id, volume_id, f"volume not selected by {wanted}")
+    owned = selected(settings.volume_selector, volume_tags)
+    if settings.volume_selector is not None and not owned:
+        return _unmanaged(
+            snapshot_id,
+            volume_id,
+            f"volume not selected by {selector_text(settings.volume_selector)}",
+        )
     retain = _retention(volume_tags or {}, settings)
     management = {
         ebs.MANAGED_BY: ebs.MANAGED_VALUE,
@@ -115,8 +142,21 @@ def tag_new_snapshot(
     except ClientError as error:
         ebs.raise_if_limited(error)
         raise
+    if owned:  # recorded after tagging: a record always names a snapshot that carries the tags
+        table.record(
+            Record(
+                snapshot_id,
+                volume_id,
+                retain=retain,
+                retain_days=settings.retain_days,
+                source_region=region,
+                recorded_by=recorded_by,
+            )
+        )
     return {
         "managed": True,
+        "owned": owned,
+        "retention_note": "" if owned else NOTHING_DELETED,
         "snapshot_id": snapshot_id,
         "volume_id": volume_id,
         "region": region,
@@ -139,20 +179,20 @@ def parse_retention(text: str, settings: TagSettings) -> tuple[int, int]:
     return count, days
 
 
-def tag_dr_copy(ec2: Any, settings: TagSettings, copy_id: str, region: str) -> dict[str, Any]:
-    snapshot = _describe_snapshot(ec2, copy_id)
-    tags = ebs.tags_of(snapshot)
-    volume_id = tags.get(ebs.SOURCE_VOLUME, "")
-    if tags.get(ebs.MANAGED_BY) != ebs.MANAGED_VALUE or not volume_id:
-        return _unmanaged(copy_id, volume_id, "not a copy Steward made")
-    retain, retain_days = parse_retention(tags.get(ebs.RETENTION, ""), settings)
+def tag_dr_copy(ec2: Any, table: OwnershipTable, copy_id: str, region: str) -> dict[str, Any]:
+    snapshot = _describe_snapshot(ec2, copy_id)  # fails clearly if the copy is gone
+    record = table.get(copy_id)
+    if record is None or record.kind != "copy":
+        return _unmanaged(copy_id, "", "not a copy Steward recorded (its tags are not asked)")
     return {
         "managed": True,
+        "owned": True,
+        "retention_note": "",
         "snapshot_id": copy_id,
-        "volume_id": volume_id,
+        "volume_id": record.volume_id,
         "region": region,
-        "retain": retain,
-        "retain_days": retain_days,
+        "retain": record.retain,
+        "retain_days": record.retain_days,
         "dr_region": "",
-        "tags": tags,
+        "tags": ebs.tags_of(snapshot),
     }

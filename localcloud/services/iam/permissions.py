@@ -250,6 +250,62 @@ def _create_tags(c: Call) -> list[Need]:
     return needs
 
 
+def _tag_on_create(c: Call, action: str) -> list[Need]:
+    """Tags given at creation: "To tag a resource on creation, you need permission for the
+    ec2:CreateTags action", whose ec2:CreateAction is the creating action (EC2 User Guide,
+    "Grant permission to tag Amazon EC2 resources during creation")."""
+    return [
+        Need(
+            "ec2:CreateTags",
+            _snapshot(c, "*"),
+            {**_tag_context(spec.get("Tags") or []), "ec2:CreateAction": action},
+        )
+        for spec in c.params.get("TagSpecifications") or []
+    ]
+
+
+def _create_snapshot(c: Call) -> list[Need]:
+    """CreateSnapshot is on the volume and the new snapshot: the EBS User Guide's example
+    policies ("Example IAM policies for Amazon EBS", creating snapshots) grant it on
+    "arn:aws:ec2:*:*:volume/*" and "arn:aws:ec2:*::snapshot/*"."""
+    volume = c.arn("ec2", f"volume/{c.params['VolumeId']}")
+    return [
+        Need("ec2:CreateSnapshot", volume),
+        Need("ec2:CreateSnapshot", _snapshot(c, "*")),
+        *_tag_on_create(c, "CreateSnapshot"),
+    ]
+
+
+def _create_snapshots(c: Call) -> list[Need]:
+    """CreateSnapshots (a multi-volume set of an instance) is on the instance and the new
+    snapshots, as the same page's example grants it ("arn:aws:ec2:*:*:instance/*",
+    "arn:aws:ec2:*::snapshot/*")."""
+    instance = (c.params.get("InstanceSpecification") or {}).get("InstanceId", "*")
+    return [
+        Need("ec2:CreateSnapshots", c.arn("ec2", f"instance/{instance}")),
+        Need("ec2:CreateSnapshots", _snapshot(c, "*")),
+        *_tag_on_create(c, "CreateSnapshots"),
+    ]
+
+
+def _query(c: Call) -> list[Need]:
+    """Query on an index is on the index's ARN (`table/<name>/index/<index>`: "To grant
+    permissions on an index, use its ARN", the DynamoDB Developer Guide's fine-grained access
+    examples name the index resource so)."""
+    resource = f"table/{c.params['TableName']}"
+    if c.params.get("IndexName"):
+        resource += f"/index/{c.params['IndexName']}"
+    return [Need("dynamodb:Query", c.arn("dynamodb", resource))]
+
+
+def _batch_get_item(c: Call) -> list[Need]:
+    """BatchGetItem needs dynamodb:BatchGetItem on each table it reads."""
+    return [
+        Need("dynamodb:BatchGetItem", c.arn("dynamodb", f"table/{name}"))
+        for name in (c.params.get("RequestItems") or {})
+    ]
+
+
 def _delete_snapshot(c: Call) -> list[Need]:
     snapshot_id = str(c.params["SnapshotId"])
     tags = c.lookups.snapshot_tags(c.region, snapshot_id)
@@ -660,6 +716,8 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("ec2", "CreateTags"): _create_tags,
     ("ec2", "DeleteSnapshot"): _delete_snapshot,
     ("ec2", "CopySnapshot"): _copy_snapshot,
+    ("ec2", "CreateSnapshot"): _create_snapshot,
+    ("ec2", "CreateSnapshots"): _create_snapshots,
     **{
         ("ec2", operation): _on_snapshot(f"ec2:{operation}")
         for operation in (
@@ -680,6 +738,8 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("dynamodb", "PutItem"): _table("dynamodb:PutItem"),
     ("dynamodb", "UpdateItem"): _table("dynamodb:UpdateItem"),
     ("dynamodb", "DeleteItem"): _table("dynamodb:DeleteItem"),
+    ("dynamodb", "Query"): _query,
+    ("dynamodb", "BatchGetItem"): _batch_get_item,
     ("batch", "SubmitJob"): _submit_job,
     ("batch", "TerminateJob"): _terminate_job,
 }

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ebs_snapshots import ebs
+from ebs_snapshots.ownership import OwnershipTable, Record
 from localcloud import LocalCloud
 from localcloud.testing import (
     TopicTap,
@@ -23,13 +24,17 @@ from tests.support.taps import drain
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 CREATE_SECONDS, COPY_SECONDS = 30, 600  # how long a snapshot and a copy take on the clock
+SELECTOR = "backup"  # the tests' SnapshotVolumeSelector, unless a test sets its own
+SELECTED = {"backup": "daily"}  # what volume() tags a volume with, unless told otherwise
 
 
 @pytest.fixture
 def clouds(stack: Any) -> Any:
-    """The primary stack (config env default, DR region us-west-2) and the DR stack."""
+    """The primary stack (config env default, DR region us-west-2, volumes tagged `backup`
+    selected) and the DR stack."""
 
     def start(**parameters: str) -> LocalCloud:
+        parameters = {"SnapshotVolumeSelector": SELECTOR, **parameters}
         cloud: LocalCloud = stack(
             "EnableSnapshotManagement", **{"SnapshotDrRegion": DR, **parameters}
         )
@@ -40,7 +45,8 @@ def clouds(stack: Any) -> Any:
     return start
 
 
-def volume(cloud: LocalCloud, **tags: str) -> str:
+def volume(cloud: LocalCloud, *, selected: bool = True, **tags: str) -> str:
+    tags = {**(SELECTED if selected else {}), **tags}
     spec = (
         [{"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
         if tags
@@ -93,12 +99,34 @@ def managed(volume_id: str, region: str = PRIMARY) -> dict[str, str]:
     }
 
 
+def ownership(cloud: LocalCloud, region: str = PRIMARY) -> OwnershipTable:
+    """The stack's ownership table in that region (the primary stack's or the DR stack's)."""
+    stack = "steward" if region == PRIMARY else "steward-dr"
+    return OwnershipTable(cloud.client("dynamodb", region=region), f"{stack}-snapshot-ownership")
+
+
+def record(cloud: LocalCloud, snapshot_id: str, volume_id: str, region: str = PRIMARY) -> None:
+    """Record a snapshot as Steward's, as an earlier run of Steward did."""
+    ownership(cloud, region).record(
+        Record(
+            snapshot_id,
+            volume_id,
+            kind="snapshot" if region == PRIMARY else "copy",
+            source_region=PRIMARY,
+            recorded_at=(datetime.now(UTC) - timedelta(days=30)).isoformat(timespec="seconds"),
+        )
+    )
+
+
 def history(cloud: LocalCloud, volume_id: str, count: int, region: str = PRIMARY) -> list[str]:
-    """`count` managed snapshots of earlier days, oldest last."""
-    return [
+    """`count` snapshots of earlier days that Steward tagged and recorded, oldest last."""
+    made = [
         snapshot(cloud, volume_id, age_days=day + 1, region=region, tags=managed(volume_id))
         for day in range(count)
     ]
+    for snapshot_id in made:
+        record(cloud, snapshot_id, volume_id, region)
+    return made
 
 
 def entry(name: str, region: str = PRIMARY, **detail: Any) -> dict[str, Any]:
@@ -173,10 +201,7 @@ def test_a_new_snapshot_is_tagged_retained_and_copied_and_the_dr_stack_retains_t
     # The DR stack: older copies of the same volume exist there. The new copy is pending (a copy
     # takes time on AWS); once it completes, EC2's copySnapshot notification starts the machine.
     assert described_state(cloud, copy, DR) == "pending"
-    older_copies = [
-        snapshot(cloud, vol, age_days=d + 1, region=DR, tags={**managed(vol), ebs.RETENTION: "7"})
-        for d in range(9)
-    ]
+    older_copies = history(cloud, vol, 9, region=DR)
     pass_time(cloud, COPY_SECONDS)
     cloud.wait_idle(timeout=60)
     [dr_run] = cloud.executions("SnapshotDrStateMachine", region=DR)
@@ -265,6 +290,7 @@ def test_a_snapshot_used_by_an_ami_is_skipped_and_listed(clouds: Any) -> None:
     [mapping] = ec2.describe_images(ImageIds=[image])["Images"][0]["BlockDeviceMappings"]
     in_use = mapping["Ebs"]["SnapshotId"]  # the AMI's snapshot, made into an old managed one
     ec2.create_tags(Resources=[in_use], Tags=ebs.as_tag_list(managed(vol)))
+    record(cloud, in_use, vol)
     set_snapshot_start_time(cloud, in_use, datetime(2020, 1, 1, tzinfo=UTC), region=PRIMARY)
     new = snapshot(cloud, vol)
     cloud.put_events([created(new, vol)])
@@ -299,7 +325,7 @@ def test_dry_run_reports_what_it_would_delete_and_deletes_nothing(clouds: Any) -
 
 def test_a_volume_selector_leaves_other_volumes_alone(clouds: Any) -> None:
     cloud = clouds(SnapshotVolumeSelector="backup=daily", SnapshotDrRegion="")
-    chosen, other = volume(cloud, backup="daily"), volume(cloud, backup="never")
+    chosen, other = volume(cloud), volume(cloud, backup="never")
     new_chosen, new_other = snapshot(cloud, chosen), snapshot(cloud, other)
     cloud.put_events([created(new_chosen, chosen), created(new_other, other)])
     cloud.wait_idle(timeout=60)

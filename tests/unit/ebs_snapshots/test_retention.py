@@ -1,4 +1,5 @@
-"""The retention decision, and proof that listing walks every page (botocore Stubber)."""
+"""The retention decision, and proof that listing walks every page (botocore Stubber, the
+ownership record on moto's DynamoDB)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,33 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
+from moto import mock_aws
 
 from ebs_snapshots import ebs
+from ebs_snapshots.ownership import OwnershipTable, Record
 from ebs_snapshots.retention import (
     RetentionResult,
     Snapshot,
-    list_managed,
+    list_owned,
     plan,
     retain_snapshots,
 )
+from tests.support.ownership import ownership_table
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def table() -> Any:
+    """The ownership record, holding snap-0000 … snap-0009 of vol-1, recorded two days ago."""
+    with mock_aws():
+        made = ownership_table()
+        for i in range(10):
+            made.record(
+                Record(f"snap-{i:04x}", "vol-1", recorded_at=(NOW - timedelta(days=2)).isoformat())
+            )
+        yield made
 
 
 def snaps(count: int, *, state: str = "completed", step_hours: int = 1) -> list[Snapshot]:
@@ -99,9 +115,12 @@ def _page(ids: list[str], token: str | None) -> dict[str, object]:
     return page
 
 
-def test_listing_follows_next_token_across_every_page() -> None:
+def test_listing_asks_for_the_recorded_snapshots_and_follows_every_page(
+    table: OwnershipTable,
+) -> None:
     ec2, stub = _stubbed_ec2()
-    expected = {"OwnerIds": ["self"], "Filters": ANY, "MaxResults": 1000}
+    recorded = [f"snap-{i:04x}" for i in range(10)]
+    expected = {"OwnerIds": ["self"], "Filters": [{"Name": "snapshot-id", "Values": recorded}]}
     stub.add_response("describe_snapshots", _page(["snap-0001", "snap-0002"], "t1"), expected)
     stub.add_response(
         "describe_snapshots", _page(["snap-0003"], "t2"), {**expected, "NextToken": "t1"}
@@ -110,15 +129,29 @@ def test_listing_follows_next_token_across_every_page() -> None:
         "describe_snapshots", _page(["snap-0004"], None), {**expected, "NextToken": "t2"}
     )
     with stub:
-        listed = list_managed(ec2, "vol-1")
+        listed = list_owned(ec2, table, "vol-1", now=NOW)
     stub.assert_no_pending_responses()
     assert [s.snapshot_id for s in listed] == ["snap-0001", "snap-0002", "snap-0003", "snap-0004"]
 
 
-def _retain(ec2: Any, *, retain: int, dry_run: bool = False) -> RetentionResult:
+def test_a_record_whose_snapshot_is_gone_is_forgotten_only_after_a_day(
+    table: OwnershipTable,
+) -> None:
+    table.record(Record("snap-fresh", "vol-1", recorded_at=NOW.isoformat()))
+    ec2, stub = _stubbed_ec2()
+    stub.add_response("describe_snapshots", _page(["snap-0000"], None))
+    with stub:
+        list_owned(ec2, table, "vol-1", now=NOW)
+    assert {r.snapshot_id for r in table.of_volume("vol-1")} == {"snap-0000", "snap-fresh"}
+
+
+def _retain(
+    ec2: Any, table: OwnershipTable, *, retain: int, dry_run: bool = False
+) -> RetentionResult:
     """The Retain step for vol-1, started by snap-0000, with no age limit."""
     return retain_snapshots(
         ec2,
+        table,
         volume_id="vol-1",
         trigger="snap-0000",
         retain=retain,
@@ -128,7 +161,7 @@ def _retain(ec2: Any, *, retain: int, dry_run: bool = False) -> RetentionResult:
     )
 
 
-def test_in_use_is_skipped_and_listed_and_gone_counts_as_deleted() -> None:
+def test_in_use_is_skipped_and_listed_and_gone_counts_as_deleted(table: OwnershipTable) -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(5)], None))
     stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
@@ -140,36 +173,54 @@ def test_in_use_is_skipped_and_listed_and_gone_counts_as_deleted() -> None:
         "delete_snapshot", "InvalidSnapshot.NotFound", expected_params={"SnapshotId": "snap-0004"}
     )
     with stub:
-        result = _retain(ec2, retain=2)
+        result = _retain(ec2, table, retain=2)
     assert result.deleted == ["snap-0002", "snap-0004"]
     assert result.in_use == ["snap-0003"]
+    recorded = {r.snapshot_id for r in table.of_volume("vol-1")}
+    assert {"snap-0002", "snap-0004"}.isdisjoint(recorded) and "snap-0003" in recorded
 
 
-def test_throttling_becomes_a_retryable_error_the_state_machine_names() -> None:
+def test_throttling_becomes_a_retryable_error_the_state_machine_names(
+    table: OwnershipTable,
+) -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page(["snap-0000", "snap-0001"], None))
     stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     stub.add_client_error("delete_snapshot", "RequestLimitExceeded")
     with stub, pytest.raises(ebs.SnapshotLimitExceeded, match="RequestLimitExceeded"):
-        _retain(ec2, retain=1)
+        _retain(ec2, table, retain=1)
 
 
-def test_dry_run_deletes_nothing() -> None:
+def test_dry_run_deletes_nothing(table: OwnershipTable) -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(4)], None))
     stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
     with stub:  # any delete call would find no stubbed response and fail
-        result = _retain(ec2, retain=2, dry_run=True)
+        result = _retain(ec2, table, retain=2, dry_run=True)
     assert result.would_delete == ["snap-0002", "snap-0003"] and result.deleted == []
 
 
-def test_an_unexpected_error_is_not_swallowed() -> None:
+def test_an_unexpected_error_is_not_swallowed(table: OwnershipTable) -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page(["snap-0000", "snap-0001"], None))
     stub.add_response("describe_locked_snapshots", {"Snapshots": []})  # none locked
+    stub.add_client_error("delete_snapshot", "InvalidParameterValue")
+    with stub, pytest.raises(ClientError, match="InvalidParameterValue"):
+        _retain(ec2, table, retain=1)
+
+
+def test_a_recorded_snapshot_whose_steward_tag_was_removed_is_refused_and_listed(
+    table: OwnershipTable,
+) -> None:
+    # The IAM policy deletes only snapshots tagged steward:managed-by=steward: without the
+    # tag EC2 answers UnauthorizedOperation, which is listed, not an error.
+    ec2, stub = _stubbed_ec2()
+    stub.add_response("describe_snapshots", _page(["snap-0000", "snap-0001"], None))
+    stub.add_response("describe_locked_snapshots", {"Snapshots": []})
     stub.add_client_error("delete_snapshot", "UnauthorizedOperation")
-    with stub, pytest.raises(ClientError, match="UnauthorizedOperation"):
-        _retain(ec2, retain=1)
+    with stub:
+        result = _retain(ec2, table, retain=1)
+    assert result.refused == ["snap-0001"] and result.deleted == []
 
 
 def test_archived_snapshots_neither_count_nor_go() -> None:
@@ -182,7 +233,35 @@ def test_archived_snapshots_neither_count_nor_go() -> None:
     assert len(decided.keep) == 7 and decided.delete == ["snap-0007"]
 
 
-def test_a_locked_snapshot_is_skipped_and_listed_never_an_error() -> None:
+def test_age_retention_deletes_an_archived_snapshot_only_when_allowed_and_after_90_days() -> None:
+    # "Archived snapshots have a minimum retention period of 90 days" (EBS User Guide,
+    # "Archive Amazon EBS snapshots"): archived 100 days ago may go, 30 days ago may not.
+    old = NOW - timedelta(days=200)
+    archived = [
+        Snapshot(
+            "snap-arc1",
+            old,
+            "completed",
+            storage_tier="archive",
+            archived_at=NOW - timedelta(days=100),
+        ),
+        Snapshot(
+            "snap-arc2",
+            old,
+            "completed",
+            storage_tier="archive",
+            archived_at=NOW - timedelta(days=30),
+        ),
+    ]
+    kwargs: dict[str, Any] = {"retain": 7, "retain_days": 60, "now": NOW, "trigger": "snap-0000"}
+    allowed = plan(snaps(3) + archived, delete_archived_by_age=True, **kwargs)
+    assert "snap-arc1" in allowed.delete and allowed.archived == ["snap-arc2"]
+    assert "snap-arc2" not in allowed.delete
+    not_allowed = plan(snaps(3) + archived, **kwargs)
+    assert not_allowed.archived == ["snap-arc1", "snap-arc2"] and not_allowed.delete == []
+
+
+def test_a_locked_snapshot_is_skipped_and_listed_never_an_error(table: OwnershipTable) -> None:
     ec2, stub = _stubbed_ec2()
     stub.add_response("describe_snapshots", _page([f"snap-000{i}" for i in range(5)], None))
     stub.add_response(
@@ -196,6 +275,6 @@ def test_a_locked_snapshot_is_skipped_and_listed_never_an_error() -> None:
         "delete_snapshot", "SnapshotLocked", expected_params={"SnapshotId": "snap-0004"}
     )
     with stub:
-        result = _retain(ec2, retain=2)
+        result = _retain(ec2, table, retain=2)
     assert result.deleted == ["snap-0002"]
     assert result.locked == ["snap-0003", "snap-0004"]

@@ -162,6 +162,14 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "SourceSnapshotId": "snap-0123456789abcdef0",
         "TagSpecifications": [{"ResourceType": "snapshot", "Tags": [{"Key": "a", "Value": "b"}]}],
     },
+    ("ec2", "CreateSnapshot"): {
+        "VolumeId": "vol-0123456789abcdef0",
+        "TagSpecifications": [{"ResourceType": "snapshot", "Tags": [{"Key": "a", "Value": "b"}]}],
+    },
+    ("ec2", "CreateSnapshots"): {
+        "InstanceSpecification": {"InstanceId": "i-0123456789abcdef0"},
+        "TagSpecifications": [{"ResourceType": "snapshot", "Tags": [{"Key": "a", "Value": "b"}]}],
+    },
     ("ecs", "DescribeClusters"): {"clusters": ["web"]},
     ("ecs", "DescribeServices"): {"cluster": "web", "services": ["api"]},
     ("cloudwatch", "PutMetricData"): {"Namespace": "Steward/ECS"},
@@ -172,6 +180,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         ("dynamodb", op): {"TableName": "hops"}
         for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
     },
+    ("dynamodb", "Query"): {"TableName": "records", "IndexName": "by-volume"},
+    ("dynamodb", "BatchGetItem"): {"RequestItems": {"records": {"Keys": []}}},
     ("batch", "SubmitJob"): {"jobQueue": "q", "jobDefinition": "isaac"},
     ("batch", "TerminateJob"): {"jobId": "0123"},
     ("lambda", "CreateFunction"): {

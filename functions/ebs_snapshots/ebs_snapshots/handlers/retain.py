@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel, Field
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ebs_snapshots.ownership import OwnershipTable
 from ebs_snapshots.retention import retain_snapshots
 from steward_common import aws
 from steward_common.inputs import parse_event
@@ -34,14 +35,17 @@ class RetainRequest(BaseModel):
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, RetainRequest, "retention request")
     ec2 = aws.client("ec2", request.region or os.environ["AWS_REGION"])
+    table = OwnershipTable.from_env(aws.client("dynamodb"))
     result = retain_snapshots(
         ec2,
+        table,
         volume_id=request.volume_id,
         trigger=request.snapshot_id,
         retain=request.retain,
         retain_days=request.retain_days,
         now=datetime.now(UTC),
         dry_run=env_bool("DRY_RUN"),
+        delete_archived_by_age=env_bool("DELETE_ARCHIVED_BY_AGE"),
     )
     metrics.add_metric(name="SnapshotsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     metrics.add_metric(name="SnapshotsInUse", unit=MetricUnit.Count, value=len(result.in_use))

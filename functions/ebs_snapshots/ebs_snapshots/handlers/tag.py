@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ebs_snapshots import ebs
+from ebs_snapshots.ownership import OwnershipTable
 from ebs_snapshots.tagging import TagSettings, tag_dr_copy, tag_new_snapshot
 from steward_common import aws
 from steward_common.inputs import parse_event
@@ -32,13 +33,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     region = ebs.arn_region(request.snapshot_arn, os.environ["AWS_REGION"])
     ec2 = aws.client("ec2", region)
     settings = TagSettings.from_env()
+    table = OwnershipTable.from_env(aws.client("dynamodb"))
     snapshot_id = ebs.resource_id(request.snapshot_arn)
     if request.mode == "primary":
         result = tag_new_snapshot(
-            ec2, settings, snapshot_id, ebs.resource_id(request.volume_arn), region
+            ec2,
+            table,
+            settings,
+            snapshot_id,
+            ebs.resource_id(request.volume_arn),
+            region,
+            recorded_by=request.execution_id or "",
         )
     else:
-        result = tag_dr_copy(ec2, settings, snapshot_id, region)
+        result = tag_dr_copy(ec2, table, snapshot_id, region)
     metrics.add_metric(
         name="SnapshotsManaged" if result["managed"] else "SnapshotsSkipped",
         unit=MetricUnit.Count,
