@@ -284,7 +284,7 @@ def test_adoption_is_a_dry_run_by_default_and_adopts_only_selected_volumes_when_
 def test_adoption_with_no_selector_adopts_nothing_and_says_why(
     ec2: Any, tables: tuple[OwnershipTable, OwnershipTable]
 ) -> None:
-    snapshot, volume = new_snapshot(ec2)
+    snapshot, _ = new_snapshot(ec2)
     ec2.create_tags(Resources=[snapshot], Tags=ebs.as_tag_list({ebs.MANAGED_BY: "steward"}))
     report = invoke("adopt", {"dry_run": False})
     assert report["adopted"] == {} and "deletes none" in report["note"]
