@@ -655,6 +655,27 @@ def install(core: Core) -> Ec2Snapshots:
         state.created(self.region, result.result)
         return result
 
+    def create_snapshots_excluding(
+        self: Any, instance_spec: dict[str, Any], description: str, tags: dict[str, str]
+    ) -> list[Any]:
+        # InstanceSpecification: "ExcludeBootVolume: Excludes the root volume from being
+        # snapshotted." "ExcludeDataVolumeIds: The IDs of the data (non-root) volumes to exclude
+        # from the multi-volume snapshot set." (EC2 API Reference, InstanceSpecification). moto
+        # 5.2.5 honours the first only.
+        instance = self.get_instance(instance_spec["InstanceId"])
+        exclude_boot = str(instance_spec.get("ExcludeBootVolume", False)).lower() == "true"
+        excluded = set(instance_spec.get("ExcludeDataVolumeIds") or [])
+        volumes = [
+            mapping.volume_id
+            for device, mapping in instance.block_device_mapping.items()
+            if not (device == instance.root_device_name and exclude_boot)
+            and not (device != instance.root_device_name and mapping.volume_id in excluded)
+        ]
+        snapshots = [self.create_snapshot(v, description=description) for v in volumes]
+        for snapshot in snapshots:
+            snapshot.add_tags(tags)
+        return snapshots
+
     def create_snapshots_pending(self: Any) -> Any:
         result = create_snapshots(self)
         state.created_set(self.region, list(result.result["Snapshots"]))
@@ -743,6 +764,7 @@ def install(core: Core) -> Ec2Snapshots:
     hooks.replace(ElasticBlockStore, "copy_snapshot", copy_snapshot_async)
     hooks.replace(ElasticBlockStore, "delete_snapshot", delete_snapshot_unless_locked)
     hooks.replace(EBSBackend, "restore_snapshot_tier", restore_snapshot_tier_on_the_clock)
+    hooks.replace(EBSBackend, "create_snapshots", create_snapshots_excluding)
     # moto 5.2.5 has no snapshot locks: the query protocol dispatches an action to the
     # response's method of its snake_case name, so these answer LockSnapshot & co. `add`
     # refuses if moto ever defines them.

@@ -1,4 +1,5 @@
-"""Demo: a nightly snapshot completes; Steward tags it, prunes old ones, copies it to DR."""
+"""Demo: Steward adopts the snapshots an earlier version tagged; a nightly snapshot completes;
+Steward tags and records it, prunes old ones (only its recorded own), copies it to DR."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
                 "Tags": [
                     {"Key": "Name", "Value": "orders-db"},
                     {"Key": "team", "Value": "payments"},
+                    {"Key": "backup", "Value": "nightly"},  # SnapshotVolumeSelector selects it
                 ],
             }
         ],
@@ -71,8 +73,20 @@ def run(cloud: Any, report: Reporter, services: Any) -> None:
     ]
     _age(cloud, PRIMARY, hand_made, 40)
     report.step(
-        f"volume {volume} (orders-db) has 9 nightly snapshots Steward manages, and one made by hand"
+        f"volume {volume} (orders-db, backup=nightly) has 9 nightly snapshots an earlier Steward "
+        "tagged, and one made by hand"
     )
+    preview = cloud.invoke("SnapshotAdoptFunction", {})
+    expect(
+        preview["dry_run"] and preview["counts"][PRIMARY]["adopted"] == 9,
+        f"the adoption dry run found {preview['counts']}",
+    )
+    report.detail(
+        "tags are no authority: the adoption run (a dry run first) would record "
+        f"{preview['counts'][PRIMARY]['adopted']} of them as Steward's"
+    )
+    adopted = cloud.invoke("SnapshotAdoptFunction", {"dry_run": False})
+    report.detail(f"adopted {adopted['counts'][PRIMARY]['adopted']}: retention may delete them now")
 
     new = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
     pass_time(cloud, CREATE_SECONDS)
@@ -140,6 +154,6 @@ SCENARIO = Scenario(
     title="EBS snapshots: tag, retain 7, copy to DR, retain in DR",
     run=run,
     enables=("EnableSnapshotManagement",),
-    parameters={"SnapshotDrRegion": DR},
+    parameters={"SnapshotDrRegion": DR, "SnapshotVolumeSelector": "backup=nightly"},
     order=30,
 )

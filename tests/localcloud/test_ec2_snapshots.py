@@ -112,6 +112,31 @@ def test_a_completed_snapshot_sends_the_create_snapshot_notification(cloud: Loca
     assert event["time"] == detail["endTime"]
 
 
+def test_a_multi_volume_set_leaves_out_the_excluded_boot_and_data_volumes(
+    cloud: LocalCloud,
+) -> None:
+    # InstanceSpecification: "ExcludeBootVolume: Excludes the root volume from being
+    # snapshotted." "ExcludeDataVolumeIds: The IDs of the data (non-root) volumes to exclude
+    # from the multi-volume snapshot set."
+    # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceSpecification.html)
+    ec2 = cloud.client("ec2")
+    image = ec2.register_image(Name="base", RootDeviceName="/dev/xvda")["ImageId"]
+    [instance] = ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, Placement={"AvailabilityZone": f"{PRIMARY}a"}
+    )["Instances"]
+    kept, excluded = volume(cloud), volume(cloud)
+    for device, vol in (("/dev/sdf", kept), ("/dev/sdg", excluded)):
+        ec2.attach_volume(VolumeId=vol, InstanceId=instance["InstanceId"], Device=device)
+    made = ec2.create_snapshots(
+        InstanceSpecification={
+            "InstanceId": instance["InstanceId"],
+            "ExcludeBootVolume": True,
+            "ExcludeDataVolumeIds": [excluded],
+        }
+    )
+    assert [s["VolumeId"] for s in made["Snapshots"]] == [kept]
+
+
 def test_a_multi_volume_snapshot_set_sends_one_completion_status(cloud: LocalCloud) -> None:
     # "The createSnapshots event is sent to your AWS account when an action to create a
     # multi-volume snapshot completes." Its example: detail-type "EBS Multi-Volume Snapshots

@@ -604,3 +604,162 @@ def test_thirty_copies_against_the_quota_of_twenty_all_complete(clouds: Any) -> 
     # Some of the ten beyond the quota of 20 waited for a slot (how many depends on when the
     # shared clock let the first copies complete), and none failed for it.
     assert waited
+
+
+# ------------------------------------------------------------------ ownership
+
+
+def _retain_outputs(run: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        json.loads(h["stateExitedEventDetails"]["output"])
+        for h in run["history"]
+        if h.get("stateExitedEventDetails", {}).get("name") in ("Retain", "RetentionOff")
+    ]
+
+
+def test_with_no_selector_nothing_is_deleted_and_every_run_and_the_stack_say_so(
+    clouds: Any,
+) -> None:
+    cloud = clouds(SnapshotVolumeSelector="", SnapshotDrRegion="")
+    assert cloud.stack().outputs["SnapshotDeletion"].startswith("None: SnapshotVolumeSelector")
+    vol = volume(cloud)
+    # Tagged by an earlier Steward, whose tags were its authority: now they are not.
+    earlier = [snapshot(cloud, vol, age_days=d + 1, tags=managed(vol)) for d in range(10)]
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert set(earlier) | {new} <= set(snapshots_of(cloud, vol))
+    assert snapshots_of(cloud, vol)[new][ebs.MANAGED_BY] == "steward"  # tagged all the same
+    [output] = _retain_outputs(run)
+    assert output["retention"]["deleted"] == []
+    assert "deletes none" in output["retention"]["note"]
+    assert ownership(cloud).get(new) is None
+
+
+def test_csi_driver_forged_and_unselected_snapshots_are_never_deleted(clouds: Any) -> None:
+    cloud = clouds(SnapshotRetainCount="2", SnapshotDrRegion="")
+    vol = volume(cloud)
+    recorded = history(cloud, vol, 3)
+    # A user who may tag but not delete writes Steward's own tags on an old snapshot.
+    forged = snapshot(cloud, vol, age_days=40, tags=managed(vol))
+    # The EBS CSI driver's snapshot of the same (selected) volume, and its notification.
+    csi = snapshot(
+        cloud,
+        vol,
+        age_days=20,
+        tags={"CSIVolumeSnapshotName": "snapshot-0f1e", "ebs.csi.aws.com/cluster": "true"},
+    )
+    outside = volume(cloud, selected=False)
+    outside_old = snapshot(cloud, outside, age_days=30, tags=managed(outside))
+    outside_new = snapshot(cloud, outside)
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol), created(csi, vol), created(outside_new, outside)])
+    cloud.wait_idle(timeout=60)
+    runs = cloud.executions("SnapshotPrimaryStateMachine")
+    assert [r["status"] for r in runs] == ["SUCCEEDED"] * 3
+    left = set(snapshots_of(cloud, vol))
+    assert left == {new, recorded[0], forged, csi}  # the recorded ones beyond 2 went
+    assert {outside_old, outside_new} <= set(snapshots_of(cloud, outside))
+    assert ebs.MANAGED_BY not in snapshots_of(cloud, vol)[csi]
+
+
+def test_adoption_reports_first_then_records_so_retention_applies_in_both_regions(
+    clouds: Any,
+) -> None:
+    cloud = clouds(SnapshotRetainCount="2")
+    vol = volume(cloud)
+    earlier = [snapshot(cloud, vol, age_days=d + 1, tags=managed(vol)) for d in range(4)]
+    copies = [
+        snapshot(
+            cloud,
+            vol,
+            age_days=d + 1,
+            region=DR,
+            tags={**managed(vol), ebs.SOURCE_SNAPSHOT: earlier[d], ebs.RETENTION: "2"},
+        )
+        for d in range(4)
+    ]
+    pass_time(cloud, COPY_SECONDS)
+    cloud.wait_idle(timeout=60)
+    report = cloud.invoke("SnapshotAdoptFunction", {})
+    assert report["dry_run"] is True
+    assert report["adopted"] == {PRIMARY: sorted(earlier), DR: sorted(copies)}
+    assert ownership(cloud).get(earlier[0]) is None  # a dry run records nothing
+    done = cloud.invoke("SnapshotAdoptFunction", {"dry_run": False})
+    assert done["counts"] == {
+        PRIMARY: {"adopted": 4, "not_adopted": 0},
+        DR: {"adopted": 4, "not_adopted": 0},
+    }
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert set(snapshots_of(cloud, vol)) == {new, earlier[0]}
+    pass_time(cloud, COPY_SECONDS)
+    cloud.wait_idle(timeout=60)
+    [dr_run] = cloud.executions("SnapshotDrStateMachine", region=DR)
+    assert dr_run["status"] == "SUCCEEDED", dr_run["cause"]
+    [copy] = dr_copies(cloud, new)
+    assert set(snapshots_of(cloud, vol, region=DR)) == {copy, copies[0]}
+
+
+# ------------------------------------------------------------------ the schedule
+
+
+def test_the_schedule_snapshots_the_selected_volumes_and_retention_keeps_n(clouds: Any) -> None:
+    cloud = clouds(SnapshotSchedule="rate(1 day)", SnapshotRetainCount="2", SnapshotDrRegion="")
+    chosen = [volume(cloud, team="db") for _ in range(2)]
+    other = volume(cloud, selected=False)
+    for _ in range(3):
+        cloud.fire_schedule("SnapshotScheduleFunction")
+        cloud.wait_idle(timeout=60)
+        pass_time(cloud, CREATE_SECONDS)
+        cloud.wait_idle(timeout=60)
+        pass_time(cloud, 86400)
+    runs = cloud.executions("SnapshotPrimaryStateMachine")
+    assert len(runs) == 6 and {r["status"] for r in runs} == {"SUCCEEDED"}
+    for vol in chosen:
+        kept = snapshots_of(cloud, vol)
+        assert len(kept) == 2
+        assert all(t["team"] == "db" and t[ebs.MANAGED_BY] == "steward" for t in kept.values())
+        assert all(ownership(cloud).get(s) is not None for s in kept)
+    assert snapshots_of(cloud, other) == {}
+
+
+def test_the_instance_schedule_takes_one_crash_consistent_set_of_the_selected_volumes(
+    clouds: Any,
+) -> None:
+    cloud = clouds(
+        SnapshotSchedule="rate(1 day)", SnapshotScheduleMode="instance", SnapshotDrRegion=""
+    )
+    ec2 = cloud.client("ec2")
+    image = ec2.register_image(Name="base", RootDeviceName="/dev/xvda")["ImageId"]
+    [instance] = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"]
+    zone = instance["Placement"]["AvailabilityZone"]
+    data = [
+        ec2.create_volume(
+            Size=8,
+            AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": ebs.as_tag_list(tags)}],
+        )["VolumeId"]
+        for tags in (SELECTED, {"team": "scratch"})
+    ]
+    for device, vol in zip(("/dev/sdf", "/dev/sdg"), data, strict=True):
+        ec2.attach_volume(VolumeId=vol, InstanceId=instance["InstanceId"], Device=device)
+    cloud.fire_schedule("SnapshotScheduleFunction")
+    cloud.wait_idle(timeout=60)
+    pass_time(cloud, CREATE_SECONDS)
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert run["input"]["detail-type"] == "EBS Multi-Volume Snapshots Completion Status"
+    found = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    # the selected data volume only: not the scratch one, nor the root (the AMI's snapshot is
+    # the other one found)
+    [taken] = [s for s in found if s["Description"].startswith("Steward scheduled")]
+    assert taken["VolumeId"] == data[0]
+    assert ebs.tags_of(taken)[ebs.SOURCE_VOLUME] == data[0]
+    assert ownership(cloud).get(taken["SnapshotId"]) is not None
