@@ -6,8 +6,10 @@ A region holds N managed snapshots on N/10 volumes (10 per volume, one a day, al
 One run of the retain step for one volume (retain=7, no age limit) must delete that volume's
 3 oldest snapshots. Two implementations are measured on identical regions:
 
-- steward: `ebs_snapshots.retention.retain_snapshots`, which lists only the volume's managed
-  snapshots (one tag-filtered, paginated `describe_snapshots`) and deletes per snapshot.
+- steward: `ebs_snapshots.retention.retain_snapshots`, which reads the volume's records from its
+  ownership table (one Query per page), describes just those snapshots (`describe_snapshots`
+  filtered by `snapshot-id`, 200 ids a call), looks for locks on the ones to delete, and
+  deletes per snapshot.
 - classic: the original AWS blog design's cleanup: list ALL of the account's snapshots
   (`describe_snapshots(OwnerIds=['self'])`, unfiltered, every page), keep the volume's
   client-side, delete the oldest beyond the retain count.
@@ -43,6 +45,7 @@ for _path in (ROOT / "functions" / "ebs_snapshots", ROOT / "layers" / "steward_c
 from botocore.exceptions import ClientError  # noqa: E402
 
 from ebs_snapshots import ebs  # noqa: E402
+from ebs_snapshots.ownership import Record  # noqa: E402
 from ebs_snapshots.retention import retain_snapshots  # noqa: E402
 
 SIZES = (500, 1000, 2000, 5000)
@@ -96,7 +99,10 @@ class FakeEc2:
             s
             for s in self._snapshots.values()  # insertion order: stable across pages
             if (not owners or s["OwnerId"] in owners)
-            and all(ebs.tags_of(s).get(key) in values for key, values in filters)
+            and all(
+                (s["SnapshotId"] if key == "snapshot-id" else ebs.tags_of(s).get(key)) in values
+                for key, values in filters
+            )
         ]
         size = min(MaxResults or PAGE_LIMIT, PAGE_LIMIT)
         response: dict[str, Any] = {"Snapshots": copy.deepcopy(matches[offset : offset + size])}
@@ -106,6 +112,10 @@ class FakeEc2:
             response["NextToken"] = token
         self.pages += 1
         return response
+
+    def describe_locked_snapshots(self, *, SnapshotIds: Sequence[str]) -> dict[str, Any]:
+        self.calls["describe_locked_snapshots"] += 1
+        return {"Snapshots": []}  # none locked
 
     def delete_snapshot(self, *, SnapshotId: str) -> dict[str, Any]:
         self.calls["delete_snapshot"] += 1
@@ -134,6 +144,8 @@ class FakeEc2:
     @staticmethod
     def _tag_key(flt: Mapping[str, Any], operation: str) -> str:
         name = str(flt.get("Name", ""))
+        if name == "snapshot-id" and flt.get("Values"):
+            return name
         if not name.startswith("tag:") or not flt.get("Values"):
             raise _error("InvalidParameterValue", f"unsupported filter {name!r}", operation)
         return name.removeprefix("tag:")
@@ -162,6 +174,26 @@ class FakeSnapshotPaginator:
             token = page.get("NextToken")
             if not token:
                 return
+
+
+class FakeOwnershipTable:
+    """Steward's ownership record for the region's snapshots: `of_volume` (a DynamoDB Query,
+    one request per 1 MB page: a volume's records fit in one) and `forget`, counted."""
+
+    def __init__(self, snapshots: Sequence[Snapshot]) -> None:
+        self._records = {
+            s["SnapshotId"]: Record(s["SnapshotId"], ebs.tags_of(s)[ebs.SOURCE_VOLUME])
+            for s in snapshots
+        }
+        self.calls: Counter[str] = Counter()
+
+    def of_volume(self, volume_id: str) -> list[Record]:
+        self.calls["query"] += 1
+        return [r for r in self._records.values() if r.volume_id == volume_id]
+
+    def forget(self, snapshot_id: str) -> None:
+        self.calls["delete_item"] += 1
+        self._records.pop(snapshot_id, None)
 
 
 # --- the classic baseline ---------------------------------------------------------------
@@ -240,8 +272,10 @@ def _measure(ec2: FakeEc2, volume_id: str, before: int, deleted: int) -> Measure
 
 def run_steward(snapshots: list[Snapshot], volume_id: str, trigger: str) -> Measure:
     ec2 = FakeEc2(snapshots)
+    table = FakeOwnershipTable(snapshots)
     result = retain_snapshots(
         ec2,
+        table,  # type: ignore[arg-type]  # the fake has what retention calls
         volume_id=volume_id,
         trigger=trigger,
         retain=RETAIN,
@@ -249,7 +283,18 @@ def run_steward(snapshots: list[Snapshot], volume_id: str, trigger: str) -> Meas
         now=NOW,
         dry_run=False,
     )
-    return _measure(ec2, volume_id, len(snapshots), len(result.deleted))
+    measured = _measure(ec2, volume_id, len(snapshots), len(result.deleted))
+    # the records read and forgotten, and the lock look-up, are requests too
+    extra = (
+        table.calls["query"] + table.calls["delete_item"] + ec2.calls["describe_locked_snapshots"]
+    )
+    return Measure(
+        describe_calls=measured.describe_calls + extra,
+        describe_pages=measured.describe_pages,
+        delete_calls=measured.delete_calls,
+        left=measured.left,
+        untouched=measured.untouched,
+    )
 
 
 def run_classic(snapshots: list[Snapshot], volume_id: str) -> Measure:

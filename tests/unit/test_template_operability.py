@@ -107,6 +107,7 @@ def test_the_asynchronously_invoked_functions_are_known() -> None:
         "AlertFormatterFunction",
         "BudgetRouterFunction",
         "SnapshotNotifyFunction",
+        "SnapshotScheduleFunction",
     }
 
 
