@@ -90,6 +90,14 @@ def set_snapshot_start_time(
     ec2.set_snapshot_start_time(cloud.core, region or cloud.stack().region, snapshot_id, started)
 
 
+def set_snapshot_archived(
+    cloud: LocalCloud, snapshot_id: str, archived: datetime, region: str | None = None
+) -> None:
+    """A snapshot archived earlier: in the archive tier since `archived`, as
+    DescribeSnapshotTierStatus reports it (ArchivalCompleteTime). For a test's history."""
+    ec2.set_snapshot_archived(cloud.core, region or cloud.stack().region, snapshot_id, archived)
+
+
 def set_cluster_task_counts(
     cloud: LocalCloud, cluster: str, *, running: int, pending: int, region: str | None = None
 ) -> None:

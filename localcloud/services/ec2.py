@@ -396,6 +396,21 @@ class Ec2Snapshots:
         if waiting is not None:
             self._completed(region, snapshot)
 
+    def archived_back(self, region: str, snapshot_id: str, archived: datetime) -> None:
+        """In the archive tier since `archived` (SnapshotTierStatus.ArchivalCompleteTime: "The
+        date and time when the last archive process was completed.")."""
+        snapshot = self.backend(region).snapshots.get(snapshot_id)
+        if snapshot is None:
+            raise KeyError(f"no snapshot {snapshot_id} in {region}")
+        moment = archived if archived.tzinfo else archived.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        snapshot.storage_tier = "archive"
+        snapshot.last_tiering_start_time = moment
+        snapshot.last_tiering_progress = 100
+        snapshot.last_tiering_operation_status = "archival-completed"
+        snapshot.archival_complete_time = moment
+        snapshot.restore_expiry_time = None
+
     # ------------------------------------------------------------------ locks
 
     def lock(self, region: str, snapshot_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -791,6 +806,12 @@ def set_snapshot_start_time(core: Core, region: str, snapshot_id: str, started: 
     completion notification back then, so none is sent now."""
     ec2: Ec2Snapshots = core.service(SERVICE)
     ec2.date_back(region, snapshot_id, started)
+
+
+def set_snapshot_archived(core: Core, region: str, snapshot_id: str, archived: datetime) -> None:
+    """A snapshot archived earlier: in the archive tier since `archived`."""
+    ec2: Ec2Snapshots = core.service(SERVICE)
+    ec2.archived_back(region, snapshot_id, archived)
 
 
 def timings(

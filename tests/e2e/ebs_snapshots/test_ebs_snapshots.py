@@ -15,6 +15,7 @@ from localcloud.testing import (
     TopicTap,
     pass_time,
     service_events,
+    set_snapshot_archived,
     set_snapshot_start_time,
     snapshot_timings,
 )
@@ -569,6 +570,33 @@ def test_locked_and_archived_snapshots_are_skipped_listed_and_never_an_error(
     # 7 kept besides the archived one: the new one and the 6 newest of the history; the
     # locked one would have gone by count
     assert left == {new, *older[:6], older[-2], older[-1]}
+
+
+def test_age_retention_deletes_an_archived_snapshot_only_after_its_90_days_in_the_archive(
+    clouds: Any,
+) -> None:
+    """ "The minimum archive period is 90 days. If you delete [...] an archived snapshot before
+    the minimum archive period of 90 days, you are billed a pro-rated charge [...] for the
+    remaining days" (EBS User Guide, "Pricing and billing for archiving Amazon EBS snapshots").
+    With SnapshotArchiveAgeDeletion, age retention deletes an archived snapshot only after."""
+    cloud = clouds(SnapshotRetainDays="60", SnapshotArchiveAgeDeletion="true", SnapshotDrRegion="")
+    vol = volume(cloud)
+    recent = history(cloud, vol, 2)
+    long_archived, lately_archived = (
+        snapshot(cloud, vol, age_days=200, tags=managed(vol)) for _ in range(2)
+    )
+    for snap, archived_days in ((long_archived, 100), (lately_archived, 30)):
+        record(cloud, snap, vol)
+        set_snapshot_archived(cloud, snap, datetime.now(UTC) - timedelta(days=archived_days))
+    new = snapshot(cloud, vol)
+    cloud.put_events([created(new, vol)])
+    cloud.wait_idle(timeout=60)
+    [run] = cloud.executions("SnapshotPrimaryStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    [output] = _retain_outputs(run)
+    assert output["retention"]["deleted"] == [long_archived]
+    assert output["retention"]["archived"] == [lately_archived]
+    assert set(snapshots_of(cloud, vol)) == {new, *recent, lately_archived}
 
 
 def test_thirty_copies_against_the_quota_of_twenty_all_complete(clouds: Any) -> None:
