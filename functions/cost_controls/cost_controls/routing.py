@@ -13,6 +13,11 @@ from steward_common.errors import ConfigurationError
 from steward_common.settings import env_str
 
 TIME_UNITS = ("DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY")
+# Executions of a period that did not restrict (failed, timed out, aborted) do not disarm it:
+# the next alert starts the next attempt. Bounded, so a restriction failing on every alert of a
+# period (each failure alerted) stops being retried after this many.
+MAX_ATTEMPTS = 20
+NOT_RESTRICTED = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class RouteResult:
     execution_name: str
     execution_arn: str | None
     duplicate: bool
+    attempt: int = 1
 
 
 def budget_period(time_unit: str, now: datetime) -> str:
@@ -51,15 +57,23 @@ def budget_period(time_unit: str, now: datetime) -> str:
     return str(now.year)
 
 
-def execution_name(budget_name: str, period: str) -> str:
+def execution_name(budget_name: str, period: str, attempt: int = 1) -> str:
     """A deterministic execution name: one restriction per budget per period.
 
     Step Functions keeps names unique per state machine for 90 days, so a duplicate SNS
-    delivery or a second alert (ACTUAL after FORECASTED) in the period starts nothing new.
-    Names allow letters, digits, '-' and '_' and at most 80 characters.
+    delivery or a second alert (ACTUAL after FORECASTED) in the period starts nothing new
+    while the period's execution runs or has restricted. Its later attempts (after one that
+    failed) are `-a2`, `-a3`, …. Names allow letters, digits, '-' and '_' and at most 80
+    characters.
     """
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", budget_name).strip("-")[:60] or "budget"
-    return f"restrict-{slug}-{period}"[:80]
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", budget_name).strip("-")[:56] or "budget"
+    suffix = "" if attempt == 1 else f"-a{attempt}"
+    return f"restrict-{slug}-{period}"[: 80 - len(suffix)] + suffix
+
+
+def _execution_arn(state_machine_arn: str, name: str) -> str:
+    # arn:aws:states:<region>:<account>:stateMachine:<machine> -> …:execution:<machine>:<name>
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
 
 
 def route(
@@ -71,16 +85,24 @@ def route(
     message_id: str,
 ) -> RouteResult:
     budget = alert.budget_name or settings.budget_name
-    name = execution_name(budget, budget_period(settings.time_unit, now))
+    period = budget_period(settings.time_unit, now)
     request = {
         "mode": "restrict",
         "reason": alert.reason,
         "alert": {**alert.as_dict(), "budget_name": budget, "message_id": message_id},
     }
-    try:
-        response = sfn.start_execution(
-            stateMachineArn=settings.state_machine_arn, name=name, input=json.dumps(request)
-        )
-    except sfn.exceptions.ExecutionAlreadyExists:
-        return RouteResult(name, None, duplicate=True)
-    return RouteResult(name, response["executionArn"], duplicate=False)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        name = execution_name(budget, period, attempt)
+        try:
+            response = sfn.start_execution(
+                stateMachineArn=settings.state_machine_arn, name=name, input=json.dumps(request)
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            status = sfn.describe_execution(
+                executionArn=_execution_arn(settings.state_machine_arn, name)
+            )["status"]
+            if status in NOT_RESTRICTED:
+                continue  # that attempt did not restrict: this alert makes the next one
+            return RouteResult(name, None, duplicate=True, attempt=attempt)
+        return RouteResult(name, response["executionArn"], duplicate=False, attempt=attempt)
+    return RouteResult(name, None, duplicate=True, attempt=MAX_ATTEMPTS)

@@ -290,3 +290,93 @@ def test_a_budget_alert_the_router_fails_on_waits_in_the_failed_invocations_queu
     cloud.wait_idle(timeout=60)
     [run] = cloud.executions("CostControlStateMachine")
     assert run["status"] == "SUCCEEDED"
+
+
+# ------------------------------------------------------------------ never half-applied
+
+
+def _fill_to_quota(cloud: LocalCloud, role: str) -> list[str]:
+    """Attach managed policies to the role until it holds IAM's quota of them (10)."""
+    iam = cloud.client("iam")
+    quota = iam.get_account_summary()["SummaryMap"]["AttachedPoliciesPerRoleQuota"]
+    held = len(iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"])
+    extra = []
+    for n in range(quota - held):
+        arn = iam.create_policy(
+            PolicyName=f"extra-{n}",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
+                    ],
+                }
+            ),
+        )["Policy"]["Arn"]
+        iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+        extra.append(arn)
+    return extra
+
+
+def test_a_principal_at_its_quota_fails_the_restriction_whole_and_a_later_alert_restricts(
+    stack: Any,
+) -> None:
+    """IAM's quota: "Managed policies attached to an IAM role: 10" by default (IAM User Guide,
+    "IAM and AWS STS quotas"); the swap attaches before it detaches, so a role at the quota
+    cannot take the restricted policy. Nothing is changed, the failure is alerted, and the
+    period stays armed: the next alert, once the quota is freed, restricts."""
+    cloud, alerts = start(stack)
+    extra = _fill_to_quota(cloud, "beta-ci")
+    publish_budget_alert(cloud)
+    [failed] = cloud.executions("CostControlStateMachine")
+    assert (failed["status"], failed["error"]) == ("FAILED", "CostControlFailed")
+    group, role = policies(cloud)
+    assert group == [FULL] and FULL in role and READ_ONLY not in role  # nothing half-changed
+    [failure] = alerts.messages()
+    details = json.loads(failure["Message"])
+    assert details["Error"] == "PolicyQuotaExceededError" and "role/beta-ci" in details["Cause"]
+    cloud.client("iam").detach_role_policy(RoleName="beta-ci", PolicyArn=extra[0])
+    publish_budget_alert(cloud, "budget_alert_forecasted.json")
+    runs = cloud.executions("CostControlStateMachine")
+    assert sorted(r["status"] for r in runs) == ["FAILED", "SUCCEEDED"]
+    group, role = policies(cloud)
+    assert group == [READ_ONLY] and READ_ONLY in role and FULL not in role
+
+
+def test_restore_leaves_alone_a_principal_someone_else_restricted(stack: Any) -> None:
+    cloud, _ = start(stack, CostControlUsers="alice")
+    iam = cloud.client("iam")
+    iam.create_user(UserName="alice")
+    iam.attach_user_policy(UserName="alice", PolicyArn=READ_ONLY)  # restricted by hand
+    publish_budget_alert(cloud)
+    cloud.fire_schedule("CostControlStateMachine")
+    cloud.wait_idle(timeout=60)
+    assert policies(cloud) == ([FULL], [FULL])
+    alice = [
+        p["PolicyArn"]
+        for p in iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]
+    ]
+    assert alice == [READ_ONLY]
+
+
+def test_the_migration_step_adopts_a_principal_restricted_the_old_way(stack: Any) -> None:
+    cloud, alerts = start(stack)
+    iam = cloud.client("iam")
+    iam.attach_role_policy(RoleName="beta-ci", PolicyArn=READ_ONLY)  # as the old version left it
+    iam.detach_role_policy(RoleName="beta-ci", PolicyArn=FULL)
+    cloud.start_execution("CostControlStateMachine", {"mode": "migrate", "reason": "upgrade"})
+    cloud.wait_idle(timeout=60)
+    report = json.loads(alerts.messages()[-1]["Message"])
+    assert {r["target"]: r["result"] for r in report["records"]} == {
+        "group/beta-devs": "skipped",
+        "role/beta-ci": "would-adopt",
+    }
+    cloud.start_execution(
+        "CostControlStateMachine", {"mode": "migrate", "reason": "upgrade", "apply": True}
+    )
+    cloud.wait_idle(timeout=60)
+    cloud.start_execution(
+        "CostControlStateMachine", load_event("cost_controls/restore_request.json")
+    )
+    cloud.wait_idle(timeout=60)
+    assert policies(cloud) == ([FULL], [FULL])

@@ -62,6 +62,19 @@ def test_duplicate_delivery_and_a_later_alert_in_the_period_start_nothing_new(ma
     assert len(executions(machine)) == 1
 
 
+def test_an_attempt_that_failed_does_not_disarm_the_period(machine: str) -> None:
+    sfn = boto3.client("stepfunctions")
+    route(load_event("cost_controls/budget_alert_actual.json"))
+    [first] = executions(machine)
+    sfn.stop_execution(executionArn=first["executionArn"], error="Boom")  # it did not restrict
+    [again] = route(load_event("cost_controls/budget_alert_forecasted.json"))["routed"]
+    assert not again["duplicate"]
+    assert again["execution_name"] == first["name"] + "-a2"
+    [later] = route(load_event("cost_controls/budget_alert_actual.json"))["routed"]
+    assert later["duplicate"]  # attempt 2 did not fail: the period is restricting
+    assert len(executions(machine)) == 2
+
+
 def test_free_text_still_restricts_with_the_reason_unparsed(machine: str) -> None:
     [routed] = route(load_event("cost_controls/budget_alert_free_text.json"))["routed"]
     assert routed["parsed"] is False

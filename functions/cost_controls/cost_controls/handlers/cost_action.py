@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cost_controls.policy_swap import SwapSettings, as_dicts, swap
+from cost_controls.restrictions import RestrictionTable
 from steward_common import aws
 from steward_common.inputs import parse_event
 from steward_common.observability import Powertools
@@ -18,9 +19,10 @@ logger, metrics = ops.logger, ops.metrics
 
 
 class CostControlRequest(BaseModel):
-    mode: Literal["restrict", "restore"]
+    mode: Literal["restrict", "restore", "migrate"]
     reason: str = "requested by hand"
     alert: dict[str, Any] | None = None
+    apply: bool = False  # migrate: record what it finds (else only report it)
 
 
 class ActionEvent(BaseModel):
@@ -39,10 +41,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         why=action.request.reason,
         execution=action.execution_id,
         who=f"steward cost controls ({context.function_name})",
+        table=RestrictionTable.from_env(aws.client("dynamodb")),
+        apply=action.request.apply,
     )
     for record in as_dicts(records):
         logger.info("audit", extra={"audit": record})
-    changed = sum(r.result == "changed" for r in records)
+    changed = sum(r.result in ("changed", "adopted") for r in records)
     metrics.add_metric(name="PrincipalsChanged", unit=MetricUnit.Count, value=changed)
     metrics.add_metric(
         name="PrincipalsUnchanged", unit=MetricUnit.Count, value=len(records) - changed
