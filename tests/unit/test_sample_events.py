@@ -233,6 +233,7 @@ PARTS: dict[str, Callable[[Any], list[Any]]] = {
     "bucket_sync.handlers.validate": lambda e: [e.get("request")],
     "cost_controls.handlers.budget_router": lambda e: [e],
     "cost_controls.handlers.cost_action": lambda e: [e],
+    "cost_controls.handlers.instance_action": lambda e: [e],
     "ebs_snapshots.handlers.adopt": lambda e: [e],
     "ebs_snapshots.handlers.copy": lambda e: [e],
     "ebs_snapshots.handlers.notify": lambda e: [e],

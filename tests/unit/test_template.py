@@ -136,8 +136,11 @@ def test_the_policy_swap_is_limited_to_the_two_policies_on_configured_targets() 
         # path): every name is the parameter's own, exactly.
         resource = json.dumps(statement["Resource"])
         assert "*" not in re.sub(r"arn:\*:iam::\*:(group|role|user)/(\*/)?", "", resource)
-    [read] = [s for s in statements if "Fn::If" not in s]
+    read, record = [s for s in statements if "Fn::If" not in s]
     assert all(a.startswith(("iam:List", "iam:Get")) for a in read["Action"])
+    # its own restrictions table, and nothing else, besides IAM
+    assert record["Resource"] == {"Fn::GetAtt": ["CostControlRestrictionsTable", "Arn"]}
+    assert all(a.startswith("dynamodb:") for a in record["Action"])
 
 
 def test_the_rotation_function_touches_only_its_secrets() -> None:

@@ -206,6 +206,17 @@ class Authorizer:
             return None
         return {t["Key"]: t["Value"] for t in snapshot.get("Tags") or []}
 
+    def instance_tags(self, region: str, instance_id: str) -> dict[str, str] | None:
+        ec2 = self.core.clients("ec2", region)
+        try:
+            reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+        except ec2.exceptions.ClientError:
+            return None
+        for reservation in reservations:
+            for instance in reservation.get("Instances", []):
+                return {t["Key"]: t["Value"] for t in instance.get("Tags") or []}
+        return None
+
     def snapshot_kms_key(self, region: str, snapshot_id: str) -> str | None:
         ec2 = self.core.clients("ec2", region)
         try:

@@ -34,6 +34,7 @@ class Lookups(Protocol):
     def iam_arn(self, kind: str, name: str) -> str: ...
     def secret_arn(self, region: str, secret_id: str) -> str: ...
     def snapshot_tags(self, region: str, snapshot_id: str) -> dict[str, str] | None: ...
+    def instance_tags(self, region: str, instance_id: str) -> dict[str, str] | None: ...
     def object_kms_key(self, bucket: str, key: str, version: str | None) -> str | None: ...
     def object_missing(self, bucket: str, key: str, version: str | None) -> bool: ...
     def bucket_kms_key(self, bucket: str) -> str | None: ...
@@ -248,6 +249,24 @@ def _create_tags(c: Call) -> list[Need]:
             context.update({f"aws:ResourceTag/{k}": v for k, v in existing.items()})
         needs.append(Need("ec2:CreateTags", _ec2_resource(c, resource_id), context))
     return needs
+
+
+def _on_instances(action: str) -> Callable[[Call], list[Need]]:
+    """StopInstances and StartInstances act on each instance, with its tags: "Resource-level
+    permissions for StopInstances and StartInstances" take `instance*` and the
+    aws:ResourceTag condition key (Service Authorization Reference, Amazon EC2), as the EC2
+    User Guide's example "Start and stop instances with a specific tag" uses
+    ("Condition": {"StringEquals": {"aws:ResourceTag/Owner": "${aws:username}"}})."""
+
+    def need(c: Call) -> list[Need]:
+        needs = []
+        for instance_id in c.params.get("InstanceIds") or []:
+            tags = c.lookups.instance_tags(c.region, str(instance_id)) or {}
+            context = {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
+            needs.append(Need(action, c.arn("ec2", f"instance/{instance_id}"), context))
+        return needs
+
+    return need
 
 
 def _tag_on_create(c: Call, action: str) -> list[Need]:
@@ -718,6 +737,8 @@ TABLE: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
     ("ec2", "CopySnapshot"): _copy_snapshot,
     ("ec2", "CreateSnapshot"): _create_snapshot,
     ("ec2", "CreateSnapshots"): _create_snapshots,
+    ("ec2", "StopInstances"): _on_instances("ec2:StopInstances"),
+    ("ec2", "StartInstances"): _on_instances("ec2:StartInstances"),
     **{
         ("ec2", operation): _on_snapshot(f"ec2:{operation}")
         for operation in (

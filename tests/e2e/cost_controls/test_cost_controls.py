@@ -79,7 +79,7 @@ def test_a_budget_notification_restricts_the_targets_and_publishes_an_audit(stac
         for e in execution["history"]
         if "stateEnteredEventDetails" in e
     ]
-    assert entered == ["ApplyPolicySwap", "NotifyAudit"]
+    assert entered == ["KeepRequest", "ApplyPolicySwap", "StopOrStartInstances", "NotifyAudit"]
     [audit] = alerts.messages()
     assert audit["Subject"] == "Steward cost controls: restrict (2 changed)"
     body = json.loads(audit["Message"])
@@ -379,4 +379,63 @@ def test_the_migration_step_adopts_a_principal_restricted_the_old_way(stack: Any
         "CostControlStateMachine", load_event("cost_controls/restore_request.json")
     )
     cloud.wait_idle(timeout=60)
+    assert policies(cloud) == ([FULL], [FULL])
+
+
+# ------------------------------------------------------------------ the instance action
+
+
+def _instance(cloud: LocalCloud, **tags: str) -> str:
+    ec2 = cloud.client("ec2")
+    image = ec2.register_image(Name=f"base-{len(tags)}-{sorted(tags)}", RootDeviceName="/dev/xvda")[
+        "ImageId"
+    ]
+    spec = (
+        [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+        if tags
+        else []
+    )
+    [made] = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, TagSpecifications=spec)[
+        "Instances"
+    ]
+    return str(made["InstanceId"])
+
+
+def _states(cloud: LocalCloud, *ids: str) -> list[str]:
+    found = cloud.client("ec2").describe_instances(InstanceIds=list(ids))["Reservations"]
+    by_id = {i["InstanceId"]: i["State"]["Name"] for r in found for i in r["Instances"]}
+    return [by_id[i] for i in ids]
+
+
+def test_the_instance_action_stops_tagged_instances_but_no_auto_scaling_one_and_restore_starts_them(
+    stack: Any,
+) -> None:
+    cloud, alerts = start(stack, CostControlStopInstances="beta")
+    tag = {"steward:cost-control": "beta"}
+    plain = _instance(cloud, **tag)
+    scaled = _instance(cloud, **tag, **{"aws:autoscaling:groupName": "web"})
+    nodes = _instance(cloud, **tag, **{"eks:nodegroup-name": "workers"})
+    by_hand = _instance(cloud, **tag)
+    untagged = _instance(cloud)
+    cloud.client("ec2").stop_instances(InstanceIds=[by_hand])  # someone stopped it earlier
+    publish_budget_alert(cloud)
+    [run] = cloud.executions("CostControlStateMachine")
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert _states(cloud, plain, scaled, nodes, untagged) == [
+        "stopped",
+        "running",
+        "running",
+        "running",
+    ]
+    audit = json.loads(alerts.messages()[-1]["Message"])
+    results = {r["target"]: r["result"] for r in audit["instances"]}
+    assert results == {
+        f"instance/{plain}": "changed",
+        f"instance/{scaled}": "skipped",
+        f"instance/{nodes}": "skipped",
+        f"instance/{by_hand}": "unchanged",
+    }
+    cloud.fire_schedule("CostControlStateMachine")
+    cloud.wait_idle(timeout=60)
+    assert _states(cloud, plain, by_hand) == ["running", "stopped"]  # only what Steward stopped
     assert policies(cloud) == ([FULL], [FULL])

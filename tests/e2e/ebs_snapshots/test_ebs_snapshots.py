@@ -791,3 +791,20 @@ def test_the_instance_schedule_takes_one_crash_consistent_set_of_the_selected_vo
     assert taken["VolumeId"] == data[0]
     assert ebs.tags_of(taken)[ebs.SOURCE_VOLUME] == data[0]
     assert ownership(cloud).get(taken["SnapshotId"]) is not None
+
+
+def test_a_schedule_without_a_selector_fails_and_its_event_waits_in_the_failed_invocations_queue(
+    clouds: Any,
+) -> None:
+    """SnapshotSchedule snapshots the selected volumes: with no selector it refuses
+    (ConfigurationError), and after Lambda's retries its OnFailure destination keeps the
+    scheduled event, which the queue's alarm reports."""
+    cloud = clouds(SnapshotSchedule="rate(1 day)", SnapshotVolumeSelector="", SnapshotDrRegion="")
+    volume(cloud)
+    cloud.fire_schedule("SnapshotScheduleFunction")
+    cloud.wait_idle(timeout=120)  # the invocation and Lambda's two retries
+    [record] = drain(cloud, "FailedInvocationsQueue")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["responsePayload"]["errorType"] == "ConfigurationError"
+    assert record["requestPayload"]["detail-type"] == "Scheduled Event"
+    assert cloud.client("ec2").describe_snapshots(OwnerIds=["self"])["Snapshots"] == []

@@ -9,12 +9,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from cost_controls.policy_swap import (
-    IamThrottledError,
-    PolicyQuotaExceededError,
-    SwapFailedError,
-    UndoFailedError,
-)
 from steward_common import aws
 from steward_common.errors import ConfigurationError, InvalidInputError
 from tests.support.events import load_event
@@ -171,22 +165,25 @@ def test_a_principal_at_its_policy_quota_fails_the_restriction_before_any_change
             PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
         )["Policy"]["Arn"]
         iam.attach_user_policy(UserName="alice", PolicyArn=arn)
-    with pytest.raises(PolicyQuotaExceededError, match=r"user/alice \(10 attached, quota 10\)"):
+    # (by name: the local cloud's Lambda runtime loads the package afresh, and names are API)
+    with pytest.raises(Exception, match=r"user/alice \(10 attached, quota 10\)") as raised:
         run(load_event("cost_controls/action_restrict.json"))
+    assert type(raised.value).__name__ == "PolicyQuotaExceededError"
     assert attached(iam)["group"] == [FULL] and attached(iam)["role"] == [FULL]
     assert recorded() == set()
 
 
 @pytest.mark.parametrize(
-    ("code", "error"), [("Throttling", IamThrottledError), ("ServiceFailure", SwapFailedError)]
+    ("code", "error"), [("Throttling", "IamThrottledError"), ("ServiceFailure", "SwapFailedError")]
 )
 def test_a_change_that_fails_half_way_undoes_the_runs_changes(
-    iam: Any, monkeypatch: pytest.MonkeyPatch, code: str, error: type[Exception]
+    iam: Any, monkeypatch: pytest.MonkeyPatch, code: str, error: str
 ) -> None:
     client = aws.client("iam")
     monkeypatch.setattr(client, "attach_user_policy", failing("attach_user_policy", code))
-    with pytest.raises(error, match="undone"):
+    with pytest.raises(Exception, match="undone") as raised:
         run(load_event("cost_controls/action_restrict.json"))
+    assert type(raised.value).__name__ == error
     assert attached(iam) == {"group": [FULL], "role": [FULL], "user": [FULL]}
     assert recorded() == set()
 
@@ -202,8 +199,9 @@ def test_an_undo_that_fails_too_names_the_state_of_every_target(
     monkeypatch.setattr(
         client, "attach_group_policy", failing("attach_group_policy", "ServiceFailure", after=1)
     )
-    with pytest.raises(UndoFailedError) as raised:
+    with pytest.raises(Exception, match="undoing it failed") as raised:
         run(load_event("cost_controls/action_restrict.json"))
+    assert type(raised.value).__name__ == "UndoFailedError"
     message = str(raised.value)
     assert f"group/beta-devs: {READ_ONLY}" in message
     assert f"user/alice: {FULL}" in message

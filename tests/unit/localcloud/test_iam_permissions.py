@@ -32,6 +32,9 @@ class Lookups:
     def snapshot_tags(self, region: str, snapshot_id: str) -> dict[str, str] | None:
         return {"steward:managed-by": "steward"}
 
+    def instance_tags(self, region: str, instance_id: str) -> dict[str, str] | None:
+        return {"steward:cost-control": "beta"}
+
     def object_kms_key(self, bucket: str, key: str, version: str | None) -> str | None:
         return KEY
 
@@ -169,6 +172,10 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("ec2", "CreateSnapshots"): {
         "InstanceSpecification": {"InstanceId": "i-0123456789abcdef0"},
         "TagSpecifications": [{"ResourceType": "snapshot", "Tags": [{"Key": "a", "Value": "b"}]}],
+    },
+    **{
+        ("ec2", op): {"InstanceIds": ["i-0123456789abcdef0"]}
+        for op in ("StopInstances", "StartInstances")
     },
     ("ecs", "DescribeClusters"): {"clusters": ["web"]},
     ("ecs", "DescribeServices"): {"cluster": "web", "services": ["api"]},

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import BaseModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cost_controls.policy_swap import SwapSettings, as_dicts, swap
+from cost_controls.requests import ActionEvent
 from cost_controls.restrictions import RestrictionTable
 from steward_common import aws
 from steward_common.inputs import parse_event
@@ -16,18 +16,6 @@ from steward_common.observability import Powertools
 
 ops = Powertools()
 logger, metrics = ops.logger, ops.metrics
-
-
-class CostControlRequest(BaseModel):
-    mode: Literal["restrict", "restore", "migrate"]
-    reason: str = "requested by hand"
-    alert: dict[str, Any] | None = None
-    apply: bool = False  # migrate: record what it finds (else only report it)
-
-
-class ActionEvent(BaseModel):
-    request: CostControlRequest
-    execution_id: str | None = None
 
 
 @ops.handler(correlation_id_path="execution_id")
