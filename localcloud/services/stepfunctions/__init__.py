@@ -25,6 +25,7 @@ from typing import Any
 
 from localcloud.core import Core, ScaledTime
 from localcloud.services.stepfunctions import (
+    callbacks,
     credentials,
     definitions,
     error_codes,
@@ -207,6 +208,7 @@ def install(core: Core) -> None:
     map_fail_fast.install(core)
     quotas.install(core)
     timeouts.install(core)
+    callbacks.install(core)
     definitions.install(core)
     status_events.install(core)
     execution_logs.install(core)

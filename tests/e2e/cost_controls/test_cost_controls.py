@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -79,7 +80,13 @@ def test_a_budget_notification_restricts_the_targets_and_publishes_an_audit(stac
         for e in execution["history"]
         if "stateEnteredEventDetails" in e
     ]
-    assert entered == ["KeepRequest", "ApplyPolicySwap", "StopOrStartInstances", "NotifyAudit"]
+    assert entered == [
+        "KeepRequest",
+        "NeedsApproval",
+        "ApplyPolicySwap",
+        "StopOrStartInstances",
+        "NotifyAudit",
+    ]
     [audit] = alerts.messages()
     assert audit["Subject"] == "Steward cost controls: restrict (2 changed)"
     body = json.loads(audit["Message"])
@@ -439,3 +446,94 @@ def test_the_instance_action_stops_tagged_instances_but_no_auto_scaling_one_and_
     cloud.wait_idle(timeout=60)
     assert _states(cloud, plain, by_hand) == ["running", "stopped"]  # only what Steward stopped
     assert policies(cloud) == ([FULL], [FULL])
+
+
+# ------------------------------------------------------------------ manual approval
+
+
+def _approval_request(alerts: TopicTap) -> tuple[dict[str, Any], str]:
+    """The approval request on AlertTopic, and the task token its commands carry."""
+    asked: list[dict[str, Any]] = []
+    for _ in range(100):  # the Task publishes it as it starts waiting
+        asked = [
+            m for m in alerts.messages() if m["MessageAttributes"]["kind"]["Value"] == "approval"
+        ]
+        if asked:
+            break
+        time.sleep(0.05)
+    [request] = asked
+    token = request["Message"].split("send-task-success --task-token ", 1)[1].split(" ", 1)[0]
+    return request, token
+
+
+def test_manual_approval_restricts_only_once_approved(stack: Any) -> None:
+    cloud, alerts = start(stack, CostControlApproval="manual")
+    publish_budget_alert_and_let_it_wait(cloud)
+    asked, token = _approval_request(alerts)
+    assert asked["Subject"].startswith("Steward cost controls: approve restricting 2 principals?")
+    assert "group/beta-devs" in asked["Message"] and "send-task-failure" in asked["Message"]
+    assert policies(cloud) == ([FULL], [FULL])  # nothing changed while it waits
+    cloud.client("stepfunctions").send_task_success(taskToken=token, output="true")
+    cloud.wait_idle(timeout=60)
+    assert policies(cloud) == ([READ_ONLY], [READ_ONLY])
+    audit = json.loads(alerts.messages()[-1]["Message"])
+    assert all("approved by hand" in r["who"] for r in audit["records"])
+
+
+def test_manual_approval_rejected_changes_nothing(stack: Any) -> None:
+    cloud, alerts = start(stack, CostControlApproval="manual")
+    publish_budget_alert_and_let_it_wait(cloud)
+    _, token = _approval_request(alerts)
+    cloud.client("stepfunctions").send_task_failure(taskToken=token, error="Rejected")
+    cloud.wait_idle(timeout=60)
+    assert policies(cloud) == ([FULL], [FULL])
+    assert alerts.messages()[-1]["Subject"] == (
+        "Steward cost controls: restriction not approved (Rejected)"
+    )
+    [run] = cloud.executions("CostControlStateMachine")
+    assert run["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize(("on_timeout", "restricted"), [("skip", False), ("restrict", True)])
+def test_manual_approval_timed_out_decides_as_configured(
+    stack: Any, on_timeout: str, restricted: bool
+) -> None:
+    cloud, alerts = start(
+        stack,
+        CostControlApproval="manual",
+        CostControlApprovalTimeoutSeconds="3600",
+        CostControlApprovalOnTimeout=on_timeout,
+    )
+    publish_budget_alert_and_let_it_wait(cloud)
+    _approval_request(alerts)
+    pass_time(cloud, 3601)
+    cloud.wait_idle(timeout=60)
+    expected = ([READ_ONLY], [READ_ONLY]) if restricted else ([FULL], [FULL])
+    assert policies(cloud) == expected
+    if not restricted:
+        assert alerts.messages()[-1]["Subject"].endswith("not approved (States.Timeout)")
+
+
+def publish_budget_alert_and_let_it_wait(cloud: LocalCloud) -> None:
+    """Publish the alert; the execution then waits for its approval, so wait_idle cannot."""
+    sns = load_event("cost_controls/budget_alert_actual.json")["Records"][0]["Sns"]
+    publish_as_service(
+        cloud,
+        cloud.physical_id("BudgetAlertTopic"),
+        "budgets.amazonaws.com",
+        message=sns["Message"],
+        subject=sns["Subject"],
+    )
+    for _ in range(400):
+        runs = cloud.executions("CostControlStateMachine")
+        entered = [
+            e["stateEnteredEventDetails"]["name"]
+            for r in runs
+            for e in r["history"]
+            if "stateEnteredEventDetails" in e
+        ]
+        if "AskApproval" in entered:
+            pass_time(cloud, 0)
+            return
+        pass_time(cloud, 0)
+    raise AssertionError("the restriction never asked for its approval")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cost_controls.policy_swap import SwapSettings, as_dicts, swap
-from cost_controls.requests import ActionEvent
+from cost_controls.requests import ActionEvent, who
 from cost_controls.restrictions import RestrictionTable
 from steward_common import aws
 from steward_common.inputs import parse_event
@@ -22,13 +23,15 @@ logger, metrics = ops.logger, ops.metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     action = parse_event(event, ActionEvent, "cost-control request")
     settings = SwapSettings.from_env()
+    if action.plan:
+        settings = replace(settings, dry_run=True)
     records = swap(
         aws.client("iam"),
         settings,
         action.request.mode,
         why=action.request.reason,
         execution=action.execution_id,
-        who=f"steward cost controls ({context.function_name})",
+        who=who(context.function_name, action.request),
         table=RestrictionTable.from_env(aws.client("dynamodb")),
         apply=action.request.apply,
     )
@@ -43,5 +46,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "mode": action.request.mode,
         "dry_run": settings.dry_run,
         "changed": changed,
+        "would_change": sum(r.result == "would-change" for r in records),
         "records": as_dicts(records),
     }

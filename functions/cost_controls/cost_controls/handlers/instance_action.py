@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -9,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cost_controls.instances import InstanceSettings, act
 from cost_controls.policy_swap import as_dicts
-from cost_controls.requests import ActionEvent
+from cost_controls.requests import ActionEvent, who
 from cost_controls.restrictions import RestrictionTable
 from steward_common import aws
 from steward_common.inputs import parse_event
@@ -23,6 +24,8 @@ logger, metrics = ops.logger, ops.metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     action = parse_event(event, ActionEvent, "cost-control request")
     settings = InstanceSettings.from_env()
+    if action.plan:
+        settings = replace(settings, dry_run=True)
     records = act(
         aws.client("ec2"),
         RestrictionTable.from_env(aws.client("dynamodb")),
@@ -30,7 +33,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         action.request.mode,
         why=action.request.reason,
         execution=action.execution_id,
-        who=f"steward cost controls ({context.function_name})",
+        who=who(context.function_name, action.request),
     )
     for record in as_dicts(records):
         logger.info("audit", extra={"audit": record})
