@@ -74,6 +74,15 @@ def render(template: list[str], context: dict[str, Any]) -> list[str]:
     return rendered
 
 
+def resource_value(value: float) -> str:
+    """A ResourceRequirement value as AWS Batch reads it: a whole number as an integer ("8",
+    never "8.0", which EC2 compute environments refuse), a fraction as itself ("0.25", a
+    Fargate vCPU value). The API Reference's ResourceRequirement gives whole vCPUs, MiB and
+    GPUs for EC2, and 0.25, 0.5, 1, 2, 4, 8 and 16 vCPUs for Fargate."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
 def submit_request(spec: JobSpec, context: dict[str, Any]) -> dict[str, Any]:
     """The SubmitJob request for a job description."""
     if spec.command is not None and spec.commandTemplate is not None:
@@ -91,7 +100,7 @@ def submit_request(spec: JobSpec, context: dict[str, Any]) -> dict[str, Any]:
             {"name": k, "value": v} for k, v in sorted(spec.environment.items())
         ]
     requirements = [
-        {"type": kind, "value": str(int(value) if kind != "VCPU" else value)}
+        {"type": kind, "value": resource_value(value)}
         for kind, value in (
             ("VCPU", spec.resources.vcpus),
             ("MEMORY", spec.resources.memory),

@@ -28,7 +28,7 @@ def test_a_full_description_becomes_the_submit_job_request() -> None:
             ],
             "environment": [{"name": "SAMTOOLS_THREADS", "value": "4"}],
             "resourceRequirements": [
-                {"type": "VCPU", "value": "2.0"},
+                {"type": "VCPU", "value": "2"},
                 {"type": "MEMORY", "value": "4096"},
             ],
         },
@@ -36,6 +36,26 @@ def test_a_full_description_becomes_the_submit_job_request() -> None:
         "timeout": {"attemptDurationSeconds": 3600},
         "tags": {"project": "genomics"},
     }
+
+
+@pytest.mark.parametrize(
+    ("vcpus", "sent"), [(8, "8"), (8.0, "8"), (0.25, "0.25"), (0.5, "0.5"), (16, "16")]
+)
+def test_resources_are_sent_as_batch_reads_them_whole_numbers_as_integers(
+    vcpus: float, sent: str
+) -> None:
+    # "8.0" is refused for EC2 compute environments; Fargate takes 0.25 and 0.5 vCPUs.
+    job = {
+        **load_event("batch_jobs/submit_job.json")["job"],
+        "resources": {"vcpus": vcpus, "memory": 2048},
+    }
+    request = submit_request(
+        JobSpec.model_validate(job), load_event("batch_jobs/submit_job.json")["context"]
+    )
+    assert request["containerOverrides"]["resourceRequirements"] == [
+        {"type": "VCPU", "value": sent},
+        {"type": "MEMORY", "value": "2048"},
+    ]
 
 
 def test_every_missing_template_value_is_named_at_once() -> None:
