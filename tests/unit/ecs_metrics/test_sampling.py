@@ -53,6 +53,77 @@ def test_150_clusters_are_described_in_two_calls_and_missing_ones_are_listed() -
     assert sample["c"][0] == ["c000", 2, 1, 3, 4]
 
 
+class _Services:
+    """An ECS client with 1,000 services on 3 clusters: ListServices pages of maxResults
+    (AWS: at most 100), DescribeServices of at most 10; it counts calls and how many run at
+    once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.counts = {"c0": 400, "c1": 350, "c2": 250}
+        self.calls: dict[str, int] = {"list_services": 0, "describe_services": 0}
+        self.page_sizes: set[int] = set()
+        self.in_flight = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def get_paginator(self, operation: str) -> object:
+        client = self
+
+        class Paginator:
+            def paginate(self, *, cluster: str, PaginationConfig: dict[str, int]) -> object:
+                size = PaginationConfig["PageSize"]
+                client.page_sizes.add(size)
+                name = cluster.rsplit("/", 1)[-1]
+                arns = [f"{cluster}/svc-{i:04d}" for i in range(client.counts[name])]
+                for start in range(0, len(arns), size):
+                    with client._lock:
+                        client.calls["list_services"] += 1
+                    yield {"serviceArns": arns[start : start + size]}
+
+        return Paginator()
+
+    def describe_services(self, *, cluster: str, services: list[str]) -> dict[str, object]:
+        import time
+
+        assert len(services) <= 10
+        with self._lock:
+            self.calls["describe_services"] += 1
+            self.in_flight += 1
+            self.most_at_once = max(self.most_at_once, self.in_flight)
+        time.sleep(0.002)
+        with self._lock:
+            self.in_flight -= 1
+        return {
+            "services": [
+                {
+                    "serviceName": a.rsplit("/", 1)[-1],
+                    "runningCount": 1,
+                    "pendingCount": 0,
+                    "desiredCount": 1,
+                }
+                for a in services
+            ]
+        }
+
+    def describe_clusters(self, *, clusters: list[str]) -> dict[str, object]:
+        return {"clusters": [_cluster(c.rsplit("/", 1)[-1]) for c in clusters]}
+
+
+def test_a_thousand_services_are_listed_100_a_page_and_described_side_by_side() -> None:
+    ecs = _Services()
+    arns = [f"arn:aws:ecs:us-east-1:123456789012:cluster/c{i}" for i in range(3)]
+    sample = take_sample(
+        ecs, SamplerSettings(tuple(arns), "NS", "emf", True), sample_time("2026-11-23T12:34:00Z", 0)
+    )
+    assert len(sample["s"]) == 1000
+    assert sample["s"][0] == ["c0", "svc-0000", 1, 0, 1] and sample["s"][-1][1] == "svc-0249"
+    assert ecs.page_sizes == {100} and ecs.calls["list_services"] == 4 + 4 + 3
+    assert ecs.calls["describe_services"] == 40 + 35 + 25
+    assert ecs.most_at_once > 1  # not one after the other
+
+
 @pytest.mark.parametrize(
     ("minute", "offset", "expected"),
     [

@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecs_metrics.minute import Clients, HopResult, MinutePlan, hop
-from ecs_metrics.sampling import SamplerSettings
+from ecs_metrics.sampling import SERVICE_CALLS_AT_ONCE, SamplerSettings
 from steward_common import aws
 from steward_common.inputs import parse_event
 from steward_common.observability import Powertools
@@ -80,7 +80,7 @@ def _idempotent(function: Callable[_P, HopResult]) -> Callable[_P, HopResult]:
 def take_hop(plan: MinutePlan) -> HopResult:
     settings = SamplerSettings.from_env()
     clients = Clients(
-        ecs=aws.client("ecs"),
+        ecs=aws.client("ecs", max_pool_connections=SERVICE_CALLS_AT_ONCE),
         cloudwatch=aws.client("cloudwatch"),
         sqs=aws.client("sqs"),
         sns=aws.client("sns"),
