@@ -3,8 +3,8 @@
 The state machine sends the minute's plan (its offsets are data) as the first message. Each
 hop takes the sample for its offset, writes it (EMF) or carries it (PutMetricData), and sends
 the plan on with DelaySeconds set for the next offset by the clock, so lateness does not add
-up from hop to hop. The last hop publishes what is carried and reports, once for the minute,
-the clusters any sample found missing.
+up from hop to hop. The last hop publishes what is carried and reports the clusters that went
+missing since the last minute, and those back (watch.py): once per change, not once a minute.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from ecs_metrics.metrics import METRICS, count, pack
 from ecs_metrics.publishing import emit_emf, put_packed
 from ecs_metrics.sampling import SamplerSettings, sample_time, take_sample
+from ecs_metrics.watch import ClusterWatch
 from steward_common import clock
 from steward_common.alerts import publish_alert
 
@@ -75,6 +76,7 @@ class Clients:
     cloudwatch: Any
     sqs: Any
     sns: Any
+    watch: ClusterWatch | None = None  # None: report the missing clusters every minute
 
 
 @dataclass
@@ -134,16 +136,41 @@ def hop(
         result.carried = count(carried)
         return result
     result.missing = missing
-    if missing:  # once per minute, however many samples saw it
-        publish_alert(
-            clients.sns,
-            settings.alert_topic_arn,
-            f"Steward ECS metrics: {len(missing)} cluster(s) missing",
-            {
-                "automation": "ecs-metrics",
-                "kind": "missing-clusters",
-                "minute": plan.minute,
-                "clusters": missing,
-            },
-        )
+    if clients.watch is None:
+        if missing:  # once per minute, however many samples saw it
+            _report(clients, settings, plan.minute, "missing-clusters", missing, missing)
+        return result
+    active = [row[0] for row in sample["c"]]
+    found = clients.watch.update(missing, active)
+    if found.gone:  # once when a cluster goes missing ...
+        _report(clients, settings, plan.minute, "missing-clusters", found.gone, found.missing)
+    if found.back:  # ... and once when it is back
+        _report(clients, settings, plan.minute, "clusters-back", found.back, found.missing)
     return result
+
+
+def _report(
+    clients: Clients,
+    settings: SamplerSettings,
+    minute: str,
+    kind: str,
+    clusters: list[str],
+    missing: list[str],
+) -> None:
+    subject = (
+        f"Steward ECS metrics: {len(clusters)} cluster(s) missing"
+        if kind == "missing-clusters"
+        else f"Steward ECS metrics: {len(clusters)} cluster(s) back"
+    )
+    publish_alert(
+        clients.sns,
+        settings.alert_topic_arn,
+        subject,
+        {
+            "automation": "ecs-metrics",
+            "kind": kind,
+            "minute": minute,
+            "clusters": clusters,
+            "still_missing": missing,
+        },
+    )

@@ -209,3 +209,28 @@ def test_a_minute_started_twice_is_sampled_once(stack: Any) -> None:
     lines = _log_lines(cloud)
     assert [line["message"] for line in lines if "message" in line].count("minute published") == 1
     assert any("duplicate" in line.get("message", "") for line in lines)
+
+
+def test_a_deleted_cluster_over_ten_minutes_gives_one_alert_and_its_return_one_more(
+    stack: Any,
+) -> None:
+    """A cluster still configured but deleted was reported every minute (1,440 a day); the
+    minutes now remember what is missing and report each change once."""
+    cloud = start(stack, EcsMetricsClusters="web,doomed", EcsMetricsIntervalSeconds="30")
+    alerts = TopicTap(cloud, "AlertTopic")
+    ecs = cloud.client("ecs")
+    for name in ("web", "doomed"):
+        ecs.create_cluster(clusterName=name)
+    for minute in range(12):
+        if minute == 1:
+            ecs.delete_cluster(cluster="doomed")
+        if minute == 11:
+            ecs.create_cluster(clusterName="doomed")  # back
+        [started] = cloud.fire_schedule("EcsMetricsStateMachine")
+        cloud.wait_idle(timeout=120)
+        assert cloud.describe_execution(started)["status"] == "SUCCEEDED"
+    reports = [json.loads(m["Message"]) for m in alerts.messages()]
+    assert [(r["kind"], r["clusters"]) for r in reports] == [
+        ("missing-clusters", ["doomed"]),
+        ("clusters-back", ["doomed"]),
+    ]

@@ -162,3 +162,35 @@ def test_a_late_chain_catches_up_without_skipping_an_offset() -> None:
 def test_a_bad_plan_is_a_typed_error(body: dict[str, Any]) -> None:
     with pytest.raises(InvalidInputError):
         parse_event(body, MinutePlan, "minute plan")
+
+
+class FakeWatch:
+    """ClusterWatch's state in memory (its conditional write is tested on moto)."""
+
+    def __init__(self) -> None:
+        self.known: list[str] = []
+
+    def update(self, missing: list[str], active: list[str]) -> Any:
+        from ecs_metrics.watch import changes
+
+        found = changes(self.known, missing, active)
+        self.known = found.missing
+        return found
+
+
+def test_a_missing_cluster_is_reported_once_and_its_return_once_more() -> None:
+    watch = FakeWatch()
+    reports: list[dict[str, Any]] = []
+    for minute in range(10):
+        gone = {"doomed"} if 2 <= minute < 7 else set()
+
+        def mark(plan: MinutePlan, clients: Clients, gone: set[str] = gone) -> None:
+            clients.watch = watch
+            clients.ecs.gone = set(gone)
+
+        clients, _ = run_minute(["web", "doomed"], interval=30, on_hop=mark)
+        reports += [json.loads(c["Message"]) for c in clients.sns.calls]
+    assert [(r["kind"], r["clusters"]) for r in reports] == [
+        ("missing-clusters", ["doomed"]),
+        ("clusters-back", ["doomed"]),
+    ]

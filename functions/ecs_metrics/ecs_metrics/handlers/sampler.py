@@ -27,6 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecs_metrics.minute import Clients, HopResult, MinutePlan, hop
 from ecs_metrics.sampling import SERVICE_CALLS_AT_ONCE, SamplerSettings
+from ecs_metrics.watch import ClusterWatch
 from steward_common import aws
 from steward_common.inputs import parse_event
 from steward_common.observability import Powertools
@@ -84,6 +85,7 @@ def take_hop(plan: MinutePlan) -> HopResult:
         cloudwatch=aws.client("cloudwatch"),
         sqs=aws.client("sqs"),
         sns=aws.client("sns"),
+        watch=ClusterWatch(aws.client("dynamodb"), env_str("IDEMPOTENCY_TABLE")),
     )
     return hop(plan, clients, settings)
 
