@@ -91,7 +91,24 @@ class HopResult:
     delay: int | None = None  # DelaySeconds of the message to the next hop
     missing: list[str] = field(default_factory=list)  # the minute's, reported by the last hop
     samples: int = 0
+    skipped: list[int] = field(default_factory=list)  # offsets a late start left out
     replayed: bool = False  # a duplicate delivery, answered from the idempotency record
+
+
+def _skip_past(plan: MinutePlan, now: datetime) -> list[int]:
+    """A minute whose schedule fired late (EventBridge may fire several seconds after the
+    minute) does not sample the offsets already behind it back to back: it starts with the
+    latest offset already due and skips the earlier ones, so no sample is taken more than one
+    interval after its time, and the rest follow on the grid. The skipped offsets."""
+    due = [
+        i
+        for i in range(plan.next, len(plan.offsets))
+        if sample_time(plan.minute, plan.offsets[i]) <= now
+    ]
+    first = due[-1] if due else plan.next
+    skipped = plan.offsets[plan.next : first]
+    plan.next = first
+    return skipped
 
 
 def hop(
@@ -100,10 +117,11 @@ def hop(
     settings: SamplerSettings,
     now: Callable[[], datetime] = clock.now,
 ) -> HopResult:
+    skipped = _skip_past(plan, now()) if plan.taken == 0 else []
     offset = plan.offsets[plan.next]
     sample = take_sample(clients.ecs, settings, sample_time(plan.minute, offset))
     missing = sorted(set(plan.missing) | set(sample["missing"]))
-    result = HopResult(plan.minute, offset, plan.last, samples=plan.taken + 1)
+    result = HopResult(plan.minute, offset, plan.last, samples=plan.taken + 1, skipped=skipped)
     carried = [group.model_dump() for group in plan.carried]
     if settings.mode == "emf":
         result.emf_documents = emit_emf(sample, settings.namespace)

@@ -64,8 +64,10 @@ def run_minute(
     interval: int = 5,
     late: float = 0.3,
     on_hop: Any = None,
+    start_late: float | None = None,
 ) -> tuple[Clients, list[Any]]:
-    """Every hop of one minute, each run `late` seconds after its offset; the hops' results."""
+    """Every hop of one minute, each run `late` seconds after its offset (the first
+    `start_late`, if given); the hops' results."""
     clients = Clients(FakeEcs(names), Recorder(), Recorder(), Recorder())
     body = {"minute": MINUTE.isoformat(), "offsets": list(range(0, 60, interval))}
     results = []
@@ -73,7 +75,8 @@ def run_minute(
         plan = MinutePlan.model_validate(body)
         if on_hop:
             on_hop(plan, clients)
-        now = MINUTE + timedelta(seconds=plan.offsets[plan.next] + late)
+        behind = start_late if start_late is not None and not results else late
+        now = MINUTE + timedelta(seconds=plan.offsets[plan.next] + behind)
         result = hop(plan, clients, settings(names, mode), now=lambda now=now: now)
         results.append(result)
         sent = [c for c in clients.sqs.calls if "MessageBody" in c]
@@ -137,10 +140,29 @@ def test_a_cluster_gone_mid_minute_is_reported_once_by_the_last_hop() -> None:
     assert doomed == {MINUTE + timedelta(seconds=s) for s in (0, 5, 10, 15)}
 
 
-def test_a_late_chain_catches_up_without_skipping_an_offset() -> None:
-    _, results = run_minute(["web"], late=7.0)
+def test_a_late_start_skips_the_offsets_already_past_and_keeps_the_grid() -> None:
+    # the schedule fired 7 s late: 0 and 5 are due; it samples 5 now and goes on at 10
+    clients, results = run_minute(["web"], start_late=7.0)
+    assert results[0].skipped == [0] and results[0].offset == 5
+    assert [r.offset for r in results] == list(range(5, 60, 5))
+    stamps = sorted({d["Timestamp"] for r in clients.cloudwatch.calls for d in r["MetricData"]})
+    assert stamps == [MINUTE + timedelta(seconds=s) for s in range(5, 60, 5)]
+
+
+def test_a_start_within_one_interval_skips_nothing() -> None:
+    _, results = run_minute(["web"], start_late=4.5)
+    assert results[0].skipped == [] and [r.offset for r in results] == list(range(0, 60, 5))
+
+
+def test_a_start_later_than_the_whole_minute_samples_its_last_offset_once() -> None:
+    _, results = run_minute(["web"], start_late=70.0)
+    assert [r.offset for r in results] == [55]
+
+
+def test_a_hop_delayed_mid_chain_catches_up_without_skipping_an_offset() -> None:
+    _, results = run_minute(["web"], late=7.0, start_late=0.3)
     assert [r.offset for r in results] == list(range(0, 60, 5))
-    assert [r.delay for r in results[:-1]] == [0] * 11
+    assert [r.delay for r in results[1:-1]] == [0] * 10
 
 
 @pytest.mark.parametrize(
