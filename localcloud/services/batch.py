@@ -115,7 +115,7 @@ class BatchJobs:
 
         hooks, state = self.core.hooks, self
         original_finish = hooks.original(BatchSimpleBackend, "_mark_job_as_finished")
-        original_describe = hooks.original(BatchBackend, "describe_jobs")
+        hooks.original(BatchBackend, "describe_jobs")  # fails loudly if moto drops it
         original_terminate = hooks.original(BatchBackend, "terminate_job")
         original_property = hooks.original(Job, "_get_container_property")
 
@@ -151,7 +151,15 @@ class BatchJobs:
 
         def describe_jobs(self: Any, jobs: list[str] | None) -> list[dict[str, Any]]:
             state._advance(self._jobs)
-            return original_describe(self, jobs)  # type: ignore[no-any-return]
+            # moto's own iterates the backend's job dict while a job submitted at the same
+            # moment (a Parallel branch, another execution) is added to it: "dictionary changed
+            # size during iteration". The same answer, from a snapshot of the dict.
+            wanted = set(jobs or [])
+            return [
+                job.describe()
+                for key, job in list(self._jobs.items())
+                if not wanted or key in wanted or job.arn in wanted
+            ]
 
         def terminate_job(self: Any, job_id: str, reason: str) -> None:
             original_terminate(self, job_id, reason)

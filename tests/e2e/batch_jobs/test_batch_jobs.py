@@ -154,3 +154,49 @@ def test_a_failing_tool_fails_the_workflow(cloud: Any, workflow: str) -> None:
     [execution] = local.executions(workflow)
     assert execution["status"] == "FAILED"
     assert "out of memory" in (execution["cause"] or "")
+
+
+def test_a_thirty_hour_job_is_polled_through_fresh_executions_and_succeeds(cloud: Any) -> None:
+    """11 history events a poll: at 30-second polls the default 2,880 polls (24 h) outgrow the
+    25,000-event history quota at about 19 hours. The poller continues in a fresh execution
+    every BatchPollsPerExecution polls (here 40, with 10-minute polls to keep the test short)
+    and the first execution ends with the job."""
+    local = cloud(
+        BatchPollIntervalSeconds="600", BatchPollMaxAttempts="1000", BatchPollsPerExecution="40"
+    )
+    batch_job_behaviour(local, "isaac-myenv", seconds=30 * 3600)
+    first = local.start_execution("BatchJobPollerStateMachine", one_job())
+    local.wait_idle(timeout=120)
+    runs = local.executions("BatchJobPollerStateMachine")
+    assert {r["status"] for r in runs} == {"SUCCEEDED"}
+    [top] = [r for r in runs if r["arn"] == first]
+    assert top["output"]["status"]["status"] == "SUCCEEDED"
+    # About 180 polls of 10 minutes (the local clock also counts the waits of the executions
+    # waiting on each other, so the job's 30 hours pass in somewhat fewer): 40 an execution.
+    polls = top["output"]["polls"]["n"]
+    assert polls > 3 * 40 and len(runs) == polls // 40 + 1
+    assert job(local, top["output"]["jobId"])["status"] == "SUCCEEDED"
+    assert (
+        len(
+            local.client("batch").list_jobs(jobQueue="highPriority-myenv", jobStatus="SUCCEEDED")[
+                "jobSummaryList"
+            ]
+        )
+        == 1
+    )
+
+
+def test_the_timeout_carries_over_to_the_continuations_and_terminates_the_job(cloud: Any) -> None:
+    local = cloud(BatchPollMaxAttempts="10", BatchPollsPerExecution="4")
+    batch_job_behaviour(local, "isaac-myenv", seconds=6 * 3600)
+    first = local.start_execution("BatchJobPollerStateMachine", one_job())
+    local.wait_idle(timeout=120)
+    top = local.describe_execution(first)
+    assert (top["status"], top["error"]) == ("FAILED", "BatchJobTimedOut")
+    [submitted] = local.client("batch").list_jobs(
+        jobQueue="highPriority-myenv", jobStatus="FAILED"
+    )["jobSummaryList"]
+    assert (
+        job(local, submitted["jobId"])["statusReason"]
+        == "Steward poller: the job ran past its timeout"
+    )

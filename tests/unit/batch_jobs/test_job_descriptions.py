@@ -107,3 +107,16 @@ def test_a_workflow_input_missing_fields_names_them_all() -> None:
         plan_jobs(workflow)
     for field in ("fastq1S3Path", "strelka.jobQueue", "samtoolsStats"):
         assert field in str(raised.value)
+
+
+def test_an_execution_of_the_poller_stays_under_the_history_quota_at_any_allowed_setting() -> None:
+    # "Maximum execution history size: 25,000 events" (Step Functions quotas). A poll is
+    # GetJobStatus (5 events: entered, scheduled, started, succeeded, exited), JobDone,
+    # WaitBeforePolling and CountPoll (2 each): 11.
+    from localcloud.template import load_yaml
+    from tests.support.paths import TEMPLATE
+
+    parameter = load_yaml(TEMPLATE)["Parameters"]["BatchPollsPerExecution"]
+    overhead = 40  # start, submit, counting, hand-over, continuation, end
+    for polls in (int(parameter["Default"]), int(parameter["MaxValue"])):
+        assert polls * 11 + overhead < 25_000
