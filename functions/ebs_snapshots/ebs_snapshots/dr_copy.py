@@ -72,14 +72,10 @@ def copy_to_dr(
         record = table.claim_copy(snapshot_id, execution_id)
         if record is None:
             claimed = table.get(snapshot_id)
-            return {
-                "copied": False,
-                "copy_id": (claimed.copy_id if claimed else "") or None,
-                "dr_region": settings.dr_region,
-                "reason": "another run copies it",
-            }
+            copy_id = (claimed.copy_id if claimed else "") or None
+            return _not_copied(copy_id, settings, "another run copies it")
         if record.copy_id:
-            return _already(record.copy_id, settings)
+            return _not_copied(record.copy_id, settings, "already copied")
         if dr_table is None:
             raise ConfigurationError(
                 "DR_OWNERSHIP_TABLE is not set: a copy of an owned snapshot could not be recorded"
@@ -108,17 +104,12 @@ def copy_to_dr(
         )
         table.set_copy(snapshot_id, copy_id)
     if found:
-        return _already(copy_id, settings)
+        return _not_copied(copy_id, settings, "already copied")
     return {"copied": True, "copy_id": copy_id, "dr_region": settings.dr_region}
 
 
-def _already(copy_id: str, settings: CopySettings) -> dict[str, Any]:
-    return {
-        "copied": False,
-        "copy_id": copy_id,
-        "dr_region": settings.dr_region,
-        "reason": "already copied",
-    }
+def _not_copied(copy_id: str | None, settings: CopySettings, reason: str) -> dict[str, Any]:
+    return {"copied": False, "copy_id": copy_id, "dr_region": settings.dr_region, "reason": reason}
 
 
 def _copy(

@@ -45,6 +45,17 @@ def job(cloud: LocalCloud, job_id: str) -> dict[str, Any]:
     return described
 
 
+def assert_terminated_for_its_timeout(local: LocalCloud) -> None:
+    """The one job submitted was terminated by the poller, with the poller's reason."""
+    [submitted] = local.client("batch").list_jobs(
+        jobQueue="highPriority-myenv", jobStatus="FAILED"
+    )["jobSummaryList"]
+    assert (
+        job(local, submitted["jobId"])["statusReason"]
+        == "Steward poller: the job ran past its timeout"
+    )
+
+
 def test_the_poller_waits_for_a_running_job_and_returns_its_status(cloud: Any) -> None:
     local = cloud()
     batch_job_behaviour(local, "isaac-myenv", seconds=600)
@@ -92,13 +103,7 @@ def test_a_job_running_past_the_timeout_is_terminated_and_the_execution_fails(cl
     local.wait_idle(timeout=60)
     [execution] = local.executions("BatchJobPollerStateMachine")
     assert (execution["status"], execution["error"]) == ("FAILED", "BatchJobTimedOut")
-    [submitted] = local.client("batch").list_jobs(
-        jobQueue="highPriority-myenv", jobStatus="FAILED"
-    )["jobSummaryList"]
-    assert (
-        job(local, submitted["jobId"])["statusReason"]
-        == "Steward poller: the job ran past its timeout"
-    )
+    assert_terminated_for_its_timeout(local)
 
 
 @pytest.mark.parametrize(
@@ -193,10 +198,4 @@ def test_the_timeout_carries_over_to_the_continuations_and_terminates_the_job(cl
     local.wait_idle(timeout=120)
     top = local.describe_execution(first)
     assert (top["status"], top["error"]) == ("FAILED", "BatchJobTimedOut")
-    [submitted] = local.client("batch").list_jobs(
-        jobQueue="highPriority-myenv", jobStatus="FAILED"
-    )["jobSummaryList"]
-    assert (
-        job(local, submitted["jobId"])["statusReason"]
-        == "Steward poller: the job ran past its timeout"
-    )
+    assert_terminated_for_its_timeout(local)
