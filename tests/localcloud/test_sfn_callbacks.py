@@ -74,3 +74,19 @@ def test_no_token_within_the_tasks_timeout_seconds_is_states_timeout_on_the_cloc
     pass_time(cloud, 1900)
     output = json.loads(_ended(cloud, execution)["output"])
     assert output["timeout"]["Error"] == "States.Timeout"
+
+
+def test_a_sync_task_leaves_no_waiting_thread_behind(cloud: LocalCloud) -> None:
+    # A .sync task waits for a token beside its own resolver, which interrupts that wait when
+    # the child ends: the wait must end with it (it once spun until its default timeout).
+    import threading
+    import time
+
+    execution = cloud.start_execution("Parent", {})
+    assert _ended(cloud, execution)["status"] == "SUCCEEDED"
+    for _ in range(40):
+        waiting = [t for t in threading.enumerate() if t.name.startswith("WaitForTaskToken_Sync")]
+        if not waiting:
+            break
+        time.sleep(0.05)
+    assert waiting == []

@@ -6,14 +6,16 @@ fails with a States.Timeout error" (Step Functions Developer Guide, "Wait for a 
 Task Token"). moto waited for the token in real seconds, so a one-hour approval could only time
 out after a real hour. Here the wait ends once the local clock (which `pass_time` and every
 skipped wait move) has run the timeout's seconds since the task began: the task then fails
-with States.Timeout as on AWS. A token sent back in time still ends the wait at once.
+with States.Timeout as on AWS. A token sent back in time still ends the wait at once, and
+so does the task ending another way: a `.sync` task runs this same wait beside its own
+resolver, which interrupts it when the job is done.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from localcloud.core import Core
+from localcloud.core import Core, MotoChangedError
 
 # Real seconds between looks at the clock while a task waits for its token.
 POLL_SECONDS = 0.05
@@ -23,9 +25,15 @@ def install(core: Core) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
         StateTaskServiceCallback,
     )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
 
     clock = core.clock
     core.hooks.original(StateTaskServiceCallback, "_wait_for_task_token_timeout")
+    if not hasattr(CallbackEndpoint("probe"), "_notify_event"):
+        raise MotoChangedError(
+            "moto changed: CallbackEndpoint has no _notify_event, which tells an interrupted "
+            "wait (the task ended another way: a .sync task's job done) from a quiet one"
+        )
 
     def _wait_for_task_token_timeout(
         self: Any, timeout_seconds: int, callback_endpoint: Any
@@ -35,6 +43,8 @@ def install(core: Core) -> None:
             outcome = callback_endpoint.wait(timeout=POLL_SECONDS)
             if outcome is not None:
                 return outcome
+            if callback_endpoint._notify_event.is_set():
+                return None  # interrupted: the task ended another way (a .sync's resolver)
             if clock.now() >= deadline:
                 return None  # moto's "timed out": CallbackOutcomeTimedOut, States.Timeout
 
