@@ -235,8 +235,8 @@ def swap(
     planned: list[tuple[Target, list[str], list[str]]] = []
     for target, before in state.items():
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        recorded = table.get(str(target)) if table is not None else None
-        if mode == "restore" and table is not None and recorded is None:
+        # Only a restore asks the record (one read per target): it gives back what Steward took.
+        if mode == "restore" and table is not None and table.get(str(target)) is None:
             result = "unchanged" if add in before else "skipped"
             why_not = why if add in before else f"{why} (not restricted by Steward: left alone)"
             records.append(

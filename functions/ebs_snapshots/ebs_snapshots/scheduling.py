@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from ebs_snapshots import ebs
 from ebs_snapshots.ownership import OwnershipTable, Record
-from ebs_snapshots.tagging import TagSettings, selected, selector_text
+from ebs_snapshots.tagging import TagSettings, selected, selector_text, volume_retention
 from steward_common.errors import ConfigurationError, TransientError
 from steward_common.pagination import paginate
 from steward_common.settings import env_str
@@ -94,11 +94,6 @@ def _tags(volume: dict[str, Any], settings: TagSettings, slot: str) -> dict[str,
     }
 
 
-def _retain(volume: dict[str, Any], settings: TagSettings) -> int:
-    override = ebs.tags_of(volume).get(ebs.RETAIN_OVERRIDE, "").strip()
-    return int(override) if override.isdigit() and int(override) >= 1 else settings.retain_count
-
-
 def take_scheduled_snapshots(
     ec2: Any,
     table: OwnershipTable,
@@ -157,7 +152,7 @@ def _record(
         Record(
             snapshot_id,
             str(volume["VolumeId"]),
-            retain=_retain(volume, settings),
+            retain=volume_retention(ebs.tags_of(volume), settings),
             retain_days=settings.retain_days,
             source_region=region,
             recorded_by=f"schedule {slot}",

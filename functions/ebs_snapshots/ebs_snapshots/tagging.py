@@ -74,7 +74,8 @@ def _volume_tags(ec2: Any, volume_id: str) -> dict[str, str] | None:
     return ebs.tags_of(volumes[0]) if volumes else None
 
 
-def _retention(volume_tags: dict[str, str], settings: TagSettings) -> int:
+def volume_retention(volume_tags: dict[str, str], settings: TagSettings) -> int:
+    """How many snapshots of the volume to keep: its steward:retain tag, else the setting."""
     override = volume_tags.get(ebs.RETAIN_OVERRIDE, "").strip()
     if override.isdigit() and int(override) >= 1:
         return int(override)
@@ -129,7 +130,7 @@ def tag_new_snapshot(
             volume_id,
             f"volume not selected by {selector_text(settings.volume_selector)}",
         )
-    retain = _retention(volume_tags or {}, settings)
+    retain = volume_retention(volume_tags or {}, settings)
     management = {
         ebs.MANAGED_BY: ebs.MANAGED_VALUE,
         ebs.SOURCE_VOLUME: volume_id,
